@@ -1,0 +1,52 @@
+"""The default exception handlers (FastAPI's names and bodies).
+
+Called by ``Heron.respond_to_exception`` when no user handler matches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic_core
+
+from heron.exceptions import HTTPException, RequestValidationError, WebSocketRequestValidationError
+from heron.requests import Request
+from heron.responses import JSONResponse, Response
+from heron.websockets import WebSocket
+
+__all__ = [
+    "http_exception_handler",
+    "request_validation_exception_handler",
+    "websocket_request_validation_exception_handler",
+]
+
+
+def _jsonable_ctx(value: Any) -> Any:
+    # COMPAT(fastapi): an exception inside an error's ctx is encoded as {}.
+    if isinstance(value, Exception):
+        return {}
+    return str(value)
+
+
+async def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    """``{"detail": ...}`` with the exception's status and headers (no body for 204/304)."""
+    headers = getattr(exc, "headers", None)
+    if exc.status_code < 200 or exc.status_code in (204, 205, 304):
+        return Response(status_code=exc.status_code, headers=headers)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
+async def request_validation_exception_handler(
+    request: Request, exc: RequestValidationError
+) -> JSONResponse:
+    """422 with ``{"detail": [errors]}``, FastAPI's body."""
+    errors = pydantic_core.to_jsonable_python(exc.errors(), fallback=_jsonable_ctx)
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+async def websocket_request_validation_exception_handler(
+    websocket: WebSocket, exc: WebSocketRequestValidationError
+) -> None:
+    """Close the socket with 1008 and the errors as reason."""
+    reason = pydantic_core.to_json(exc.errors(), fallback=_jsonable_ctx).decode()
+    await websocket.close(code=1008, reason=reason[:123])

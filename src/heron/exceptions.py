@@ -1,0 +1,184 @@
+"""Every exception Heron raises, in one place.
+
+The hierarchy::
+
+    Exception
+    ├── HeronError (RuntimeError)            programmer / configuration mistakes
+    │   └── NoMatchFound (+ KeyError)        url_for() / url_path_for() with an unknown name
+    ├── HTTPException                        answered to the client with its status code
+    ├── WebSocketException                   closes a WebSocket with its code
+    ├── WebSocketDisconnect                  the peer went away (raised by receive/send)
+    ├── ValidationException                  pydantic errors, FastAPI's shapes
+    │   ├── RequestValidationError           422 for bad input
+    │   ├── WebSocketRequestValidationError  1008 close for bad input on a WebSocket
+    │   └── ResponseValidationError          500: the handler broke its own response model
+    └── ClientDisconnect (OSError)           the request body could not be read any more
+    HeronDeprecationWarning (UserWarning)    visible by default, unlike DeprecationWarning
+
+Names are FastAPI's where FastAPI has one (``FastAPIError`` is an alias of ``HeronError``).
+"""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "ClientDisconnect",
+    "FastAPIError",
+    "HTTPException",
+    "HeronDeprecationWarning",
+    "HeronError",
+    "NoMatchFound",
+    "RequestValidationError",
+    "ResponseValidationError",
+    "ValidationException",
+    "WebSocketDisconnect",
+    "WebSocketException",
+    "WebSocketRequestValidationError",
+]
+
+
+class HeronError(RuntimeError):
+    """A mistake in how the application uses Heron (not an HTTP error)."""
+
+
+# COMPAT(fastapi): code catching ``fastapi.exceptions.FastAPIError`` keeps working.
+FastAPIError = HeronError
+
+
+class NoMatchFound(HeronError, KeyError):
+    """``url_path_for`` found no route with that name and those parameters."""
+
+    def __init__(self, name: str, path_params: Mapping[str, Any]) -> None:
+        params = ", ".join(sorted(path_params))
+        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class HeronDeprecationWarning(UserWarning):
+    """A deprecated Heron API was used.
+
+    A ``UserWarning`` subclass so it shows by default: ``DeprecationWarning`` is hidden
+    outside ``__main__`` and users would miss it.
+    """
+
+
+class HTTPException(Exception):
+    """An error answered to the client with ``status_code``.
+
+    Args:
+        status_code: The HTTP status to answer with.
+        detail: Anything JSON-serialisable; defaults to the status phrase.
+        headers: Extra response headers (e.g. ``WWW-Authenticate``).
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if detail is None:
+            detail = http.HTTPStatus(status_code).phrase
+        self.status_code = status_code
+        self.detail = detail
+        self.headers = headers
+        super().__init__(status_code, detail)
+
+    def __str__(self) -> str:
+        return f"{self.status_code}: {self.detail}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class WebSocketException(Exception):
+    """Close the WebSocket with ``code`` (and ``reason``).
+
+    Args:
+        code: A WebSocket close code, e.g. ``status.WS_1008_POLICY_VIOLATION``.
+        reason: A short text sent with the close frame.
+    """
+
+    def __init__(self, code: int, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+        super().__init__(code, self.reason)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
+
+
+class WebSocketDisconnect(Exception):
+    """The WebSocket peer closed the connection.
+
+    Args:
+        code: The close code received.
+        reason: The close reason received.
+    """
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+        super().__init__(code, self.reason)
+
+
+class ClientDisconnect(OSError):
+    """The client disconnected before its request body was read."""
+
+
+class ValidationException(Exception):
+    """Base of the pydantic-error carrying exceptions.
+
+    Args:
+        errors: Error dicts in pydantic's shape (``type``, ``loc``, ``msg``, ``input``, ``ctx``).
+    """
+
+    def __init__(self, errors: Sequence[Any]) -> None:
+        self._errors = errors
+
+    def errors(self) -> Sequence[Any]:
+        """Return the validation errors."""
+        return self._errors
+
+    def __str__(self) -> str:
+        lines = [f"{len(self._errors)} validation error(s):"]
+        lines.extend(f"  {error}" for error in self._errors)
+        return "\n".join(lines)
+
+
+class RequestValidationError(ValidationException):
+    """The request did not match the endpoint's declared parameters; answered with 422.
+
+    Args:
+        errors: The pydantic errors, with ``loc`` starting at the source (``"query"``, ``"body"``…).
+        body: The request body as received, when there was one.
+    """
+
+    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
+        super().__init__(errors)
+        self.body = body
+
+
+class WebSocketRequestValidationError(ValidationException):
+    """A WebSocket's parameters did not validate; the socket is closed with 1008."""
+
+
+class ResponseValidationError(ValidationException):
+    """The endpoint returned a value its ``response_model`` rejects (a server bug: 500).
+
+    Args:
+        errors: The pydantic errors.
+        body: The value the endpoint returned.
+    """
+
+    def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
+        super().__init__(errors)
+        self.body = body

@@ -1,0 +1,82 @@
+"""ServerErrorMiddleware: the outermost layer, turning unhandled exceptions into 500s.
+
+Called first for every request (by ``Heron.__call__``); calls the user middleware. It
+answers 500 only if the response has not started, then re-raises so the server logs the
+error (and ``TestClient`` can raise it in tests). With ``debug=True`` the answer shows the
+traceback; never otherwise.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from heron.concurrency import run_in_threadpool
+from heron.requests import Request
+from heron.responses import HTMLResponse, PlainTextResponse, Response
+from heron.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = ["ServerErrorMiddleware"]
+
+
+class ServerErrorMiddleware:
+    """Answer 500 for exceptions nothing else handled.
+
+    Args:
+        app: The wrapped app.
+        handler: A handler for 500 errors ``(request, exc) -> Response`` (sync or async).
+        debug: Show the traceback in the response.
+    """
+
+    def __init__(
+        self, app: ASGIApp, handler: Callable[..., Any] | None = None, debug: bool = False
+    ) -> None:
+        self.app = app
+        self.handler = handler
+        self.debug = debug
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if not started:
+                response = await self._error_response(Request(scope, receive), exc)
+                await response(scope, receive, send)
+            raise
+
+    async def _error_response(self, request: Request, exc: Exception) -> Response:
+        if self.debug:
+            return self.debug_response(request, exc)
+        if self.handler is not None:
+            if inspect.iscoroutinefunction(self.handler):
+                response: Response = await self.handler(request, exc)
+            else:
+                response = await run_in_threadpool(self.handler, request, exc)
+            return response
+        return PlainTextResponse("Internal Server Error", status_code=500)
+
+    def debug_response(self, request: Request, exc: Exception) -> Response:
+        """The traceback, as HTML for browsers and as text otherwise."""
+        text = "".join(traceback.format_exception(exc))
+        if "text/html" in request.headers.get("accept", ""):
+            page = (
+                "<!doctype html><html><head><title>500 Internal Server Error</title></head>"
+                f"<body><h1>500 Internal Server Error</h1><h2>{html.escape(repr(exc))}</h2>"
+                f"<pre>{html.escape(text)}</pre></body></html>"
+            )
+            return HTMLResponse(page, status_code=500)
+        return PlainTextResponse(text, status_code=500)

@@ -1,0 +1,333 @@
+"""The incoming connection and request, built lazily from the ASGI scope.
+
+Called by endpoints, dependencies and middleware that ask for a ``Request``; calls
+``datastructures`` (parsing) and ``formparsers`` (forms). Nothing is parsed until a
+property is read: a handler that never touches ``request.headers`` never pays for them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, Iterator, Mapping
+from http import cookies as http_cookies
+from typing import TYPE_CHECKING, Any, NoReturn, cast
+
+from heron.datastructures import URL, Address, FormData, Headers, QueryParams, State
+from heron.exceptions import ClientDisconnect, HTTPException
+from heron.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from heron.applications import Heron
+
+__all__ = ["ClientDisconnect", "HTTPConnection", "Request", "cookie_parser"]
+
+
+def cookie_parser(cookie_string: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header the way browsers send it.
+
+    Lenient like browsers (RFC 6265 in practice): pairs split on ``;``, a pair without
+    ``=`` is a value with an empty name, values are unquoted. Never raises.
+    """
+    cookie_dict: dict[str, str] = {}
+    for chunk in cookie_string.split(";"):
+        if "=" in chunk:
+            key, val = chunk.split("=", 1)
+        else:
+            key, val = "", chunk
+        key, val = key.strip(), val.strip()
+        if key or val:
+            cookie_dict[key] = http_cookies._unquote(val)
+    return cookie_dict
+
+
+class HTTPConnection(Mapping[str, Any]):
+    """What HTTP requests and WebSockets have in common; a read-only view of the scope.
+
+    Args:
+        scope: The ASGI connection scope.
+        receive: The ASGI receive callable.
+    """
+
+    __slots__ = (
+        "_base_url",
+        "_cookies",
+        "_headers",
+        "_query_params",
+        "_receive",
+        "_state",
+        "_url",
+        "scope",
+    )
+
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        self.scope = scope
+        self._receive = receive
+        self._url: URL | None = None
+        self._base_url: URL | None = None
+        self._headers: Headers | None = None
+        self._query_params: QueryParams | None = None
+        self._cookies: dict[str, str] | None = None
+        self._state: State | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    # Identity, so a connection can be a dict key; Mapping would make it unhashable.
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    @property
+    def app(self) -> Heron:
+        """The application serving this connection."""
+        return cast("Heron", self.scope["app"])
+
+    @property
+    def url(self) -> URL:
+        """The full URL of the request."""
+        if self._url is None:
+            self._url = URL(scope=self.scope)
+        return self._url
+
+    @property
+    def base_url(self) -> URL:
+        """The URL of the application root (with ``root_path``), ending in ``/``."""
+        if self._base_url is None:
+            root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
+            path = root_path if root_path.endswith("/") else root_path + "/"
+            scope = {**self.scope, "path": path, "root_path": "", "query_string": b""}
+            self._base_url = URL(scope=scope)
+        return self._base_url
+
+    @property
+    def headers(self) -> Headers:
+        """The request headers (case-insensitive)."""
+        if self._headers is None:
+            self._headers = Headers(raw=self.scope["headers"])
+        return self._headers
+
+    @property
+    def query_params(self) -> QueryParams:
+        """The parsed query string."""
+        if self._query_params is None:
+            self._query_params = QueryParams(self.scope.get("query_string", b""))
+        return self._query_params
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        """Path parameters captured by the route, converted."""
+        return cast("dict[str, Any]", self.scope.get("path_params", {}))
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies sent by the client."""
+        if self._cookies is None:
+            cookie_header = self.headers.get("cookie")
+            self._cookies = cookie_parser(cookie_header) if cookie_header else {}
+        return self._cookies
+
+    @property
+    def client(self) -> Address | None:
+        """The client's ``(host, port)``, when the server knows it."""
+        client = self.scope.get("client")
+        return None if client is None else Address(*client)
+
+    @property
+    def state(self) -> State:
+        """Per-request attributes; starts with the lifespan state."""
+        if self._state is None:
+            self._state = State(self.scope.setdefault("state", {}))
+        return self._state
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """The session, when a session middleware is installed."""
+        if "session" not in self.scope:
+            raise AssertionError("SessionMiddleware must be installed to access request.session")
+        return cast("dict[str, Any]", self.scope["session"])
+
+    @property
+    def auth(self) -> Any:
+        """Set by an authentication middleware."""
+        if "auth" not in self.scope:
+            raise AssertionError("AuthenticationMiddleware must be installed to access request.auth")
+        return self.scope["auth"]
+
+    @property
+    def user(self) -> Any:
+        """Set by an authentication middleware."""
+        if "user" not in self.scope:
+            raise AssertionError("AuthenticationMiddleware must be installed to access request.user")
+        return self.scope["user"]
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """Absolute URL of route ``name`` (query parameters via ``_query={...}``)."""
+        url_path = self.app.url_path_for(name, **path_params)
+        return url_path.make_absolute_url(base_url=self.base_url)
+
+
+async def _empty_receive() -> NoReturn:
+    raise RuntimeError("Receive channel has not been made available")
+
+
+async def _empty_send(message: Message) -> NoReturn:
+    raise RuntimeError("Send channel has not been made available")
+
+
+class Request(HTTPConnection):
+    """An HTTP request; the body is read on demand and kept.
+
+    Args:
+        scope: The ASGI ``http`` scope.
+        receive: The ASGI receive callable.
+        send: The ASGI send callable (used for server push only).
+    """
+
+    __slots__ = ("_body", "_form", "_is_disconnected", "_json", "_send", "_stream_consumed")
+
+    def __init__(self, scope: Scope, receive: Receive = _empty_receive, send: Send = _empty_send):
+        super().__init__(scope, receive)
+        self._send = send
+        self._body: bytes | None = None
+        self._json: Any = _UNSET
+        self._form: FormData | None = None
+        self._stream_consumed = False
+        self._is_disconnected = False
+
+    @property
+    def method(self) -> str:
+        """The HTTP method, upper-case."""
+        return cast(str, self.scope["method"])
+
+    @property
+    def receive(self) -> Receive:
+        """The ASGI receive callable."""
+        assert self._receive is not None
+        return self._receive
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        """Yield the body in chunks as they arrive (or the cached body)."""
+        if self._body is not None:
+            yield self._body
+            yield b""
+            return
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed")
+        self._stream_consumed = True
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if chunk:
+                    yield chunk
+                if not message.get("more_body", False):
+                    break
+            elif message["type"] == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
+        yield b""
+
+    async def body(self) -> bytes:
+        """The whole body, read once and cached.
+
+        Raises:
+            HTTPException: 413 when it exceeds the application's ``max_body_size``.
+        """
+        if self._body is None:
+            limit = _max_body_size(self.scope)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in self.stream():
+                size += len(chunk)
+                if limit is not None and size > limit:
+                    raise HTTPException(413, f"Request body is larger than {limit} bytes")
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def json(self) -> Any:
+        """The body decoded as JSON (cached).
+
+        Raises:
+            HTTPException: 400 when the body is not valid JSON.
+        """
+        if self._json is _UNSET:
+            body = await self.body()
+            try:
+                self._json = json.loads(body)
+            except (ValueError, RecursionError) as exc:
+                raise HTTPException(400, f"Invalid JSON body: {exc}") from None
+        return self._json
+
+    async def form(
+        self,
+        *,
+        max_files: int | float = 1000,
+        max_fields: int | float = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> FormData:
+        """The body parsed as a form (urlencoded or multipart), cached.
+
+        Args:
+            max_files: Most file parts accepted.
+            max_fields: Most non-file fields accepted.
+            max_part_size: Largest non-file field, in bytes.
+
+        Raises:
+            HTTPException: 400 for a malformed or too large form.
+        """
+        if self._form is None:
+            from heron.formparsers import parse_form
+
+            self._form = await parse_form(
+                self.headers,
+                self.stream(),
+                max_files=max_files,
+                max_fields=max_fields,
+                max_part_size=max_part_size,
+                max_body_size=_max_body_size(self.scope),
+            )
+        return self._form
+
+    async def close(self) -> None:
+        """Close uploaded files of the parsed form."""
+        if self._form is not None:
+            await self._form.close()
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has gone away (checks without blocking)."""
+        if not self._is_disconnected:
+            import anyio
+
+            message: Message = {}
+            with anyio.CancelScope() as cs:
+                cs.cancel()
+                message = await self.receive()
+            if message.get("type") == "http.disconnect":
+                self._is_disconnected = True
+        return self._is_disconnected
+
+    async def send_push_promise(self, path: str) -> None:
+        """Send an HTTP/2 server push promise, when the server supports it."""
+        if "http.response.push" in self.scope.get("extensions", {}):
+            raw_headers = [
+                (k, v) for k, v in self.scope["headers"] if k in (b"accept", b"accept-encoding")
+            ]
+            await self._send({"type": "http.response.push", "path": path, "headers": raw_headers})
+
+
+class _Unset:
+    pass
+
+
+_UNSET: Any = _Unset()
+
+
+def _max_body_size(scope: Scope) -> int | None:
+    app = scope.get("app")
+    return getattr(app, "max_body_size", None)

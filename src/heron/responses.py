@@ -1,0 +1,563 @@
+"""Response classes: each is an ASGI app that sends itself.
+
+Called by the route handlers (``handlers``) and by user code; calls ``background`` after
+the body is out. Header bytes are built once per response in ``init_headers``; JSON goes
+through pydantic-core's encoder (datetimes, UUIDs, Decimals, dataclasses, models).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.cookies
+import os
+import stat
+from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
+from datetime import datetime
+from email.utils import format_datetime, formatdate, parsedate_to_datetime
+from mimetypes import guess_type
+from typing import Any, Literal
+from urllib.parse import quote
+
+import anyio
+import pydantic_core
+
+from heron.background import BackgroundTask
+from heron.concurrency import iterate_in_threadpool
+from heron.datastructures import URL, Headers, MutableHeaders
+from heron.types import Message, Receive, Scope, Send
+
+__all__ = [
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+]
+
+
+class Response:
+    """A response with a body known up front.
+
+    Args:
+        content: ``bytes``, ``str`` (encoded with ``charset``) or ``None``.
+        status_code: The HTTP status.
+        headers: Extra headers; ``content-length``/``content-type`` are added unless given.
+        media_type: The media type; defaults to the class's ``media_type``.
+        background: A task to run after the body is sent.
+    """
+
+    media_type: str | None = None
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.body = self.render(content)
+        self.init_headers(headers)
+
+    def render(self, content: Any) -> bytes | memoryview:
+        """Turn ``content`` into body bytes."""
+        if content is None:
+            return b""
+        if isinstance(content, bytes | memoryview):
+            return content
+        return content.encode(self.charset)  # type: ignore[no-any-return]
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Build the raw header list, adding ``content-length`` and ``content-type``."""
+        if headers is None:
+            raw: list[tuple[bytes, bytes]] = []
+            has_length = has_type = False
+        else:
+            raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            keys = {k for k, _ in raw}
+            has_length = b"content-length" in keys
+            has_type = b"content-type" in keys
+        body = getattr(self, "body", None)
+        if (
+            body is not None
+            and not has_length
+            and not (self.status_code < 200 or self.status_code in (204, 304))
+        ):
+            raw.append((b"content-length", str(len(body)).encode("latin-1")))
+        if self.media_type is not None and not has_type:
+            raw.append((b"content-type", _content_type(self.media_type, self.charset)))
+        self.raw_headers = raw
+
+    @property
+    def headers(self) -> MutableHeaders:
+        """The response headers, mutable."""
+        if not hasattr(self, "_headers"):
+            self._headers = MutableHeaders(raw=self.raw_headers)
+        return self._headers
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header.
+
+        Args:
+            key: Cookie name.
+            value: Cookie value.
+            max_age: Lifetime in seconds.
+            expires: Expiry as a datetime, an HTTP date, or seconds from now.
+            path: Path scope.
+            domain: Domain scope.
+            secure: Only over HTTPS.
+            httponly: Hidden from JavaScript.
+            samesite: ``"lax"``, ``"strict"``, ``"none"`` or ``None``.
+            partitioned: CHIPS partitioned cookie.
+        """
+        cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        if expires is not None:
+            if isinstance(expires, datetime):
+                morsel["expires"] = format_datetime(expires, usegmt=True)
+            else:
+                morsel["expires"] = expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite.lower() not in ("strict", "lax", "none"):
+                raise ValueError("samesite must be either 'strict', 'lax' or 'none'")
+            morsel["samesite"] = samesite
+        line = cookie.output(header="").strip()
+        if partitioned:
+            line += "; Partitioned"
+        self.raw_headers.append((b"set-cookie", line.encode("latin-1")))
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        """Expire cookie ``key`` in the client."""
+        self.set_cookie(
+            key,
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        if scope.get("method") == "HEAD":
+            await send({"type": "http.response.body", "body": b""})
+        else:
+            await send({"type": "http.response.body", "body": self.body})
+        if self.background is not None:
+            await self.background()
+
+
+def _content_type(media_type: str, charset: str) -> bytes:
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type += f"; charset={charset}"
+    return media_type.encode("latin-1")
+
+
+class HTMLResponse(Response):
+    """A ``text/html`` response."""
+
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    """A ``text/plain`` response."""
+
+    media_type = "text/plain"
+
+
+class JSONResponse(Response):
+    """A JSON response, encoded by pydantic-core.
+
+    ``content`` may hold anything pydantic-core serialises: dicts, lists, models,
+    dataclasses, datetimes, UUIDs, Decimals, enums.
+    """
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        """Encode ``content`` as compact UTF-8 JSON."""
+        # PERF: pydantic-core's Rust encoder; ~3x faster than json.dumps on small dicts,
+        # and it understands the types handlers return without a jsonable_encoder pass.
+        return pydantic_core.to_json(content, serialize_unknown=False)
+
+
+class RedirectResponse(Response):
+    """Redirect the client to ``url``.
+
+    Args:
+        url: Where to; non-ASCII characters are percent-encoded.
+        status_code: 307 by default (method kept); 302/303 for "go GET".
+        headers: Extra headers.
+        background: A task to run after the response.
+    """
+
+    def __init__(
+        self,
+        url: str | URL,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        super().__init__(content=b"", status_code=status_code, headers=headers, background=background)
+        location = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
+        self.headers["location"] = location
+
+
+ContentStream = AsyncIterable[str | bytes] | Iterable[str | bytes]
+
+
+class StreamingResponse(Response):
+    """A response whose body comes from an iterator, sent chunk by chunk.
+
+    Args:
+        content: An async or sync iterable of ``str``/``bytes``; sync ones are iterated
+            in the thread pool. Iteration stops when the client disconnects.
+        status_code: The HTTP status.
+        headers: Extra headers.
+        media_type: The media type.
+        background: A task to run after the stream ends.
+    """
+
+    def __init__(
+        self,
+        content: ContentStream,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        if isinstance(content, AsyncIterable):
+            self.body_iterator: AsyncIterable[str | bytes] = content
+        else:
+            self.body_iterator = iterate_in_threadpool(content)
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+
+    async def _stream(self, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        async for chunk in self.body_iterator:
+            if not isinstance(chunk, bytes | memoryview):
+                chunk = chunk.encode(self.charset)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method") == "HEAD":
+            await send(
+                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+            )
+            await send({"type": "http.response.body", "body": b""})
+        else:
+            async with anyio.create_task_group() as tg:
+
+                async def stream_then_stop() -> None:
+                    try:
+                        await self._stream(send)
+                    except OSError:
+                        pass  # the client went away mid-stream: nothing left to tell it
+                    tg.cancel_scope.cancel()
+
+                tg.start_soon(stream_then_stop)
+                await _wait_for_disconnect(receive)
+                tg.cancel_scope.cancel()
+            await _close_iterator(self.body_iterator)
+        if self.background is not None:
+            await self.background()
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def _close_iterator(iterator: Any) -> None:
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+class RangeNotSatisfiable(Exception):
+    """The ``Range`` header asks for bytes outside the file."""
+
+
+def parse_range(header: str, size: int) -> list[tuple[int, int]]:
+    """Parse ``bytes=a-b, c-, -n`` into sorted, merged half-open ``(start, end)`` ranges.
+
+    Raises:
+        RangeNotSatisfiable: For syntax errors or ranges that do not overlap the file.
+    """
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or not spec.strip():
+        raise RangeNotSatisfiable(header)
+    ranges: list[tuple[int, int]] = []
+    for part in spec.split(","):
+        first, dash, last = part.strip().partition("-")
+        if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+            raise RangeNotSatisfiable(header)
+        if first == "":
+            if last == "" or int(last) == 0:
+                raise RangeNotSatisfiable(header)
+            start, end = max(size - int(last), 0), size
+        else:
+            start = int(first)
+            end = size if last == "" else min(int(last) + 1, size)
+        if start >= size or start >= end:
+            continue
+        ranges.append((start, end))
+    if not ranges:
+        raise RangeNotSatisfiable(header)
+    ranges.sort()
+    merged = [ranges[0]]
+    for start, end in ranges[1:]:
+        last_start, last_end = merged[-1]
+        if start <= last_end:
+            merged[-1] = (last_start, max(last_end, end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+class FileResponse(Response):
+    """Send a file from disk, with ETag, Last-Modified, 304, Range (206/416) and HEAD.
+
+    Args:
+        path: The file.
+        status_code: The status for a full response.
+        headers: Extra headers.
+        media_type: Guessed from the file name when omitted.
+        background: A task to run after the file is sent.
+        filename: Offer as a download under this name (``Content-Disposition``).
+        stat_result: A prior ``os.stat`` of ``path`` (saves a syscall).
+        method: Unused, kept for compatibility.
+        content_disposition_type: ``"attachment"`` or ``"inline"``.
+    """
+
+    chunk_size = 64 * 1024
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+        filename: str | None = None,
+        stat_result: os.stat_result | None = None,
+        method: str | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> None:
+        self.path = path
+        self.status_code = status_code
+        self.filename = filename
+        if media_type is None:
+            media_type = guess_type(filename or str(path))[0] or "text/plain"
+        self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+        if filename is not None:
+            quoted = quote(filename)
+            if quoted != filename:
+                disposition = f"{content_disposition_type}; filename*=utf-8''{quoted}"
+            else:
+                disposition = f'{content_disposition_type}; filename="{filename}"'
+            self.headers.setdefault("content-disposition", disposition)
+        self.stat_result = stat_result
+        if stat_result is not None:
+            self._set_stat_headers(stat_result)
+
+    def _set_stat_headers(self, stat_result: os.stat_result) -> None:
+        etag_base = f"{stat_result.st_mtime}-{stat_result.st_size}"
+        etag = f'"{hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()}"'
+        self.headers.setdefault("content-length", str(stat_result.st_size))
+        self.headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
+        self.headers.setdefault("etag", etag)
+        self.headers.setdefault("accept-ranges", "bytes")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.stat_result is None:
+            try:
+                self.stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
+            except FileNotFoundError:
+                await _send_simple(send, 404, b"File not found")
+                return
+            if not stat.S_ISREG(self.stat_result.st_mode):
+                await _send_simple(send, 404, b"File not found")
+                return
+            self._set_stat_headers(self.stat_result)
+        request_headers = Headers(raw=scope["headers"])
+        if self.status_code == 200 and _not_modified(request_headers, self.headers):
+            await self._send_not_modified(send)
+        else:
+            await self._send_file(scope, request_headers, send)
+        if self.background is not None:
+            await self.background()
+
+    async def _send_not_modified(self, send: Send) -> None:
+        keep = {b"etag", b"last-modified", b"cache-control", b"vary", b"expires", b"date"}
+        raw = [(k, v) for k, v in self.raw_headers if k in keep]
+        await send({"type": "http.response.start", "status": 304, "headers": raw})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _send_file(self, scope: Scope, request_headers: Headers, send: Send) -> None:
+        assert self.stat_result is not None
+        size = self.stat_result.st_size
+        send_body = scope.get("method") != "HEAD"
+        range_header = request_headers.get("range")
+        if range_header is None or self.status_code != 200 or not _if_range_ok(
+            request_headers, self.headers
+        ):
+            await send(
+                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+            )
+            await self._send_ranges(send, [(0, size)] if send_body else [])
+            return
+        try:
+            ranges = parse_range(range_header, size)
+        except RangeNotSatisfiable:
+            headers = [(b"content-range", f"bytes */{size}".encode())]
+            await _send_simple(send, 416, b"Range Not Satisfiable", headers)
+            return
+        if len(ranges) == 1:
+            start, end = ranges[0]
+            self.headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
+            self.headers["content-length"] = str(end - start)
+            await send({"type": "http.response.start", "status": 206, "headers": self.raw_headers})
+            await self._send_ranges(send, ranges if send_body else [])
+            return
+        await self._send_multipart(send, ranges, size, send_body)
+
+    async def _send_multipart(
+        self, send: Send, ranges: list[tuple[int, int]], size: int, send_body: bool
+    ) -> None:
+        boundary = hashlib.md5(os.urandom(16), usedforsecurity=False).hexdigest()
+        content_type = self.headers.get("content-type", "application/octet-stream")
+        part_heads = [
+            (
+                f"--{boundary}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Range: bytes {start}-{end - 1}/{size}\r\n\r\n"
+            ).encode("latin-1")
+            for start, end in ranges
+        ]
+        tail = f"\r\n--{boundary}--\r\n".encode("latin-1")
+        length = sum(len(h) for h in part_heads) + sum(e - s for s, e in ranges)
+        length += 2 * (len(ranges) - 1) + len(tail)
+        self.headers["content-type"] = f"multipart/byteranges; boundary={boundary}"
+        self.headers["content-length"] = str(length)
+        await send({"type": "http.response.start", "status": 206, "headers": self.raw_headers})
+        if not send_body:
+            await send({"type": "http.response.body", "body": b""})
+            return
+        async with await anyio.open_file(self.path, mode="rb") as file:
+            for index, ((start, end), head) in enumerate(zip(ranges, part_heads, strict=True)):
+                prefix = b"\r\n" if index else b""
+                await send({"type": "http.response.body", "body": prefix + head, "more_body": True})
+                await self._send_slice(file, send, start, end)
+        await send({"type": "http.response.body", "body": tail})
+
+    async def _send_ranges(self, send: Send, ranges: Sequence[tuple[int, int]]) -> None:
+        if ranges:
+            async with await anyio.open_file(self.path, mode="rb") as file:
+                for start, end in ranges:
+                    await self._send_slice(file, send, start, end)
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _send_slice(self, file: Any, send: Send, start: int, end: int) -> None:
+        await file.seek(start)
+        remaining = end - start
+        while remaining > 0:
+            chunk = await file.read(min(self.chunk_size, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+async def _send_simple(
+    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    headers = [
+        (b"content-type", b"text/plain; charset=utf-8"),
+        (b"content-length", str(len(body)).encode()),
+        *(extra or []),
+    ]
+    message: Message = {"type": "http.response.start", "status": status, "headers": headers}
+    await send(message)
+    await send({"type": "http.response.body", "body": body})
+
+
+def _etag_matches(header: str, etag: str) -> bool:
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _not_modified(request_headers: Headers, response_headers: Headers) -> bool:
+    if_none_match = request_headers.get("if-none-match")
+    etag = response_headers.get("etag")
+    if if_none_match is not None:
+        return etag is not None and _etag_matches(if_none_match, etag)
+    if_modified_since = request_headers.get("if-modified-since")
+    last_modified = response_headers.get("last-modified")
+    if if_modified_since and last_modified:
+        try:
+            return parsedate_to_datetime(last_modified) <= parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+    return False
+
+
+def _if_range_ok(request_headers: Headers, response_headers: Headers) -> bool:
+    if_range = request_headers.get("if-range")
+    if if_range is None:
+        return True
+    if if_range.startswith(('"', "W/")):
+        return if_range == response_headers.get("etag")
+    return if_range == response_headers.get("last-modified")

@@ -1,0 +1,948 @@
+"""Routes and routers: registration, matching, dispatch — nothing else.
+
+Called by ``applications.Heron`` (the innermost app of its middleware stack); calls the
+route handlers built by ``handlers``. Matching is compiled once per router version
+(``_Matcher``): static paths are a dict lookup, dynamic paths one combined regex whose
+matching alternative names the route, so a request never scans routes one by one.
+Mounts and hosts keep their registration order around those compiled blocks.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import re
+import weakref
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from heron.convertors import Convertor, compile_path
+from heron.datastructures import URL, Headers, URLPath
+from heron.exceptions import HeronError, HTTPException, NoMatchFound, WebSocketException
+from heron.handlers import request_response, websocket_session
+from heron.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from heron.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from heron.middleware import Middleware
+
+__all__ = [
+    "APIRoute",
+    "APIRouter",
+    "APIWebSocketRoute",
+    "BaseRoute",
+    "Host",
+    "Match",
+    "Mount",
+    "Route",
+    "Router",
+    "WebSocketRoute",
+    "get_route_path",
+]
+
+
+class Match(Enum):
+    """How well a route matches a scope."""
+
+    NONE = 0
+    PARTIAL = 1  # the path matches, the method does not
+    FULL = 2
+
+
+def get_route_path(scope: Scope) -> str:
+    """The path below the application's mount point (``path`` minus ``root_path``)."""
+    path: str = scope["path"]
+    root_path = scope.get("root_path", "")
+    if not root_path:
+        return path
+    if path.startswith(root_path) and (len(path) == len(root_path) or path[len(root_path)] == "/"):
+        return path[len(root_path) :]
+    return path
+
+
+def _endpoint_name(endpoint: Any) -> str:
+    if inspect.isroutine(endpoint) or inspect.isclass(endpoint):
+        return str(endpoint.__name__)
+    return type(endpoint).__name__
+
+
+class BaseRoute:
+    """Something a router can match a scope against."""
+
+    path: str = ""
+    name: str | None = None
+    include_in_schema: bool = False
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Whether this route handles ``scope``, and the scope keys it sets."""
+        raise NotImplementedError
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of route ``name`` with these parameters."""
+        raise NotImplementedError
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a scope this route matched."""
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        match, child_scope = self.matches(scope)
+        if match is Match.NONE:
+            await _not_found(scope, receive, send)
+            return
+        scope.update(child_scope)
+        await self.handle(scope, receive, send)
+
+
+class _PathRoute(BaseRoute):
+    """A route at one compiled path (HTTP or WebSocket)."""
+
+    scope_type = "http"
+    methods: frozenset[str] | None = None
+
+    def __init__(self, path: str, name: str | None) -> None:
+        if not path.startswith("/"):
+            raise HeronError(f"Routed paths must start with '/': {path!r}")
+        self.path = path
+        self.name = name
+        regex, self.path_format, self.param_convertors = compile_path(path)
+        self.path_regex_source = regex
+        self.path_regex = re.compile(f"^{regex}$")
+        self.is_static = not self.param_convertors
+
+    def convert_params(self, raw: Mapping[str, str]) -> dict[str, Any]:
+        """Apply the converters to the captured strings."""
+        return {name: conv.convert(raw[name]) for name, conv in self.param_convertors.items()}
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != self.scope_type:
+            return Match.NONE, {}
+        match = self.path_regex.match(get_route_path(scope))
+        if match is None:
+            return Match.NONE, {}
+        params = dict(scope.get("path_params", {}))
+        params.update(self.convert_params(match.groupdict()))
+        child = {"endpoint": getattr(self, "endpoint", None), "path_params": params}
+        if self.methods is not None and scope["method"] not in self.methods:
+            return Match.PARTIAL, child
+        return Match.FULL, child
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if name != self.name or set(path_params) != set(self.param_convertors):
+            raise NoMatchFound(name, path_params)
+        path = self.path_format.format(
+            **{k: self.param_convertors[k].to_string(v) for k, v in path_params.items()}
+        )
+        return URLPath(path, protocol="http" if self.scope_type == "http" else "websocket")
+
+
+class Route(_PathRoute):
+    """An HTTP route whose endpoint takes a ``Request`` (or is an ASGI app).
+
+    Args:
+        path: The path, with ``{name:convertor}`` parameters.
+        endpoint: ``async def endpoint(request) -> Response`` (sync allowed), or an ASGI app.
+        methods: Allowed methods; ``["GET"]`` by default. ``GET`` implies ``HEAD``.
+        name: The route name for ``url_path_for``; the endpoint's name by default.
+        include_in_schema: Whether OpenAPI lists it.
+        middleware: Middleware wrapping only this route.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        super().__init__(path, _endpoint_name(endpoint) if name is None else name)
+        self.endpoint = endpoint
+        self.include_in_schema = include_in_schema
+        target = endpoint
+        while isinstance(target, functools.partial):
+            target = target.func
+        if inspect.isfunction(target) or inspect.ismethod(target):
+            self.app: ASGIApp = request_response(endpoint)
+            if methods is None:
+                methods = ["GET"]
+        else:
+            self.app = endpoint
+        for spec in reversed(middleware or ()):
+            self.app = spec.build(self.app)
+        self.methods = _with_head(methods)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods is not None and scope["method"] not in self.methods:
+            await _method_not_allowed(scope, receive, send, self.methods)
+            return
+        await self.app(scope, receive, send)
+
+    def __repr__(self) -> str:
+        methods = sorted(self.methods or [])
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, methods={methods!r})"
+
+
+def _with_head(methods: Collection[str] | None) -> frozenset[str] | None:
+    if methods is None:
+        return None
+    upper = {m.upper() for m in methods}
+    if "GET" in upper:
+        upper.add("HEAD")
+    return frozenset(upper)
+
+
+class WebSocketRoute(_PathRoute):
+    """A WebSocket route whose endpoint takes a ``WebSocket`` (or is an ASGI app).
+
+    Args:
+        path: The path, with ``{name:convertor}`` parameters.
+        endpoint: ``async def endpoint(websocket)``, or an ASGI app.
+        name: The route name.
+        middleware: Middleware wrapping only this route.
+    """
+
+    scope_type = "websocket"
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        super().__init__(path, _endpoint_name(endpoint) if name is None else name)
+        self.endpoint = endpoint
+        if inspect.isfunction(endpoint) or inspect.ismethod(endpoint):
+            self.app: ASGIApp = websocket_session(endpoint)
+        else:
+            self.app = endpoint
+        for spec in reversed(middleware or ()):
+            self.app = spec.build(self.app)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
+
+
+class Mount(BaseRoute):
+    """Serve everything under ``path`` with another app or a list of routes.
+
+    Args:
+        path: The mount point (``""`` or ``/prefix``), may hold parameters.
+        app: Any ASGI app (another Heron app, a Starlette app, a WSGI app wrapped by a2wsgi…).
+        routes: Routes to serve under the prefix, instead of ``app``.
+        name: The mount name; ``url_path_for("name:child")`` reaches its routes.
+        middleware: Middleware wrapping only this mount.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        app: ASGIApp | None = None,
+        routes: Sequence[BaseRoute] | None = None,
+        name: str | None = None,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        if path not in ("",) and not path.startswith("/"):
+            raise HeronError(f"Routed paths must start with '/': {path!r}")
+        if (app is None) == (routes is None):
+            raise HeronError("Mount takes either an 'app' or 'routes'")
+        self.path = path.rstrip("/")
+        self.name = name
+        self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
+        self.app = self._base_app
+        for spec in reversed(middleware or ()):
+            self.app = spec.build(self.app)
+        regex, self.path_format, self.param_convertors = compile_path(self.path + "/{path:path}")
+        self.path_regex = re.compile(f"^{regex}$")
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes of the mounted app, when it has any."""
+        return list(getattr(self._base_app, "routes", []))
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        route_path = get_route_path(scope)
+        match = self.path_regex.match(route_path)
+        if match is None:
+            return Match.NONE, {}
+        captured = match.groupdict()
+        remaining = "/" + captured.pop("path")
+        matched_prefix = route_path[: len(route_path) - len(remaining)]
+        params = dict(scope.get("path_params", {}))
+        params.update({k: self.param_convertors[k].convert(v) for k, v in captured.items()})
+        root_path = scope.get("root_path", "")
+        child: Scope = {
+            "path_params": params,
+            "app_root_path": scope.get("app_root_path", root_path),
+            "root_path": root_path + matched_prefix,
+            "endpoint": self.app,
+        }
+        return Match.FULL, child
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        own = {
+            k: v for k, v in path_params.items() if k in self.param_convertors and k != "path"
+        }
+        prefix = self.path_format.replace("/{path}", "").format(
+            **{k: self.param_convertors[k].to_string(v) for k, v in own.items()}
+        )
+        if self.name is not None and name == self.name and "path" in path_params:
+            rest = str(path_params["path"]).lstrip("/")
+            if set(path_params) - {"path"} == set(own):
+                return URLPath(f"{prefix}/{rest}", protocol="http")
+        child_name: str | None = None
+        if self.name is None:
+            child_name = name
+        elif name.startswith(self.name + ":"):
+            child_name = name[len(self.name) + 1 :]
+        if child_name is not None:
+            rest_params = {k: v for k, v in path_params.items() if k not in own}
+            for route in self.routes:
+                try:
+                    url = route.url_path_for(child_name, **rest_params)
+                except NoMatchFound:
+                    continue
+                return URLPath(prefix + str(url), protocol=url.protocol)
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, app={self.app!r})"
+
+
+class Host(BaseRoute):
+    """Serve requests whose ``Host`` matches ``host`` with ``app``.
+
+    Args:
+        host: The host pattern, may hold parameters (``{subdomain}.example.com``); the port
+            is ignored.
+        app: The ASGI app to serve it.
+        name: The host route name.
+    """
+
+    def __init__(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        if host.startswith("/"):
+            raise HeronError("Host must not start with '/'")
+        self.host = host
+        self.app = app
+        self.name = name
+        regex, self.host_format, self.param_convertors = compile_path(host)
+        self.host_regex = re.compile(f"^{regex}$")
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes of the host's app, when it has any."""
+        return list(getattr(self.app, "routes", []))
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        host = Headers(raw=scope["headers"]).get("host", "").split(":")[0]
+        match = self.host_regex.match(host)
+        if match is None:
+            return Match.NONE, {}
+        params = dict(scope.get("path_params", {}))
+        params.update({k: self.param_convertors[k].convert(v) for k, v in match.groupdict().items()})
+        return Match.FULL, {"path_params": params, "endpoint": self.app}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        own = {k: v for k, v in path_params.items() if k in self.param_convertors}
+        rest = {k: v for k, v in path_params.items() if k not in own}
+        host = self.host_format.format(
+            **{k: self.param_convertors[k].to_string(v) for k, v in own.items()}
+        )
+        child_name: str | None = None
+        if self.name is None:
+            child_name = name
+        elif name.startswith(self.name + ":"):
+            child_name = name[len(self.name) + 1 :]
+        if child_name is not None:
+            for route in self.routes:
+                try:
+                    url = route.url_path_for(child_name, **rest)
+                except NoMatchFound:
+                    continue
+                return URLPath(str(url), protocol=url.protocol, host=host)
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+# ---------------------------------------------------------------- compiled matching
+
+
+class _Block:
+    """Consecutive path routes compiled into a dict and one combined regex.
+
+    ``static`` maps a path to the routes (in registration order) whose pattern matches it
+    exactly, so an earlier ``/users/{id}`` still wins over a later ``/users/me`` as in
+    Starlette and FastAPI. ``regex`` holds every dynamic route as an alternative named
+    ``_r<i>``; ``lastgroup`` of a match names the first route that matched.
+    """
+
+    def __init__(self, routes: list[_PathRoute], scope_type: str) -> None:
+        self.routes = [r for r in routes if r.scope_type == scope_type]
+        self.static: dict[str, tuple[_PathRoute, ...]] = {}
+        dynamic = [(i, r) for i, r in enumerate(self.routes) if not r.is_static]
+        for route in self.routes:
+            if route.is_static and route.path not in self.static:
+                path = route.path
+                self.static[path] = tuple(r for r in self.routes if r.path_regex.match(path))
+        self.by_group: dict[str, tuple[int, _PathRoute]] = {}
+        alternatives = []
+        for index, route in dynamic:
+            group = f"_r{index}"
+            self.by_group[group] = (index, route)
+            # Rename the route's groups so names are unique across alternatives.
+            source = re.sub(r"\(\?P<([a-zA-Z_][a-zA-Z0-9_]*)>", rf"(?P<{group}_\1>", route.path_regex_source)
+            alternatives.append(f"(?P<{group}>{source})")
+        self.regex = re.compile("^(?:" + "|".join(alternatives) + ")$") if alternatives else None
+
+    def candidates(self, path: str) -> tuple[tuple[_PathRoute, dict[str, Any]], ...]:
+        """Routes whose path matches, in order, with their converted parameters.
+
+        Only the first is found by the compiled structures; later ones (the same path
+        with other methods) come from a scan that starts after it — a rare path.
+        """
+        static = self.static.get(path)
+        if static is not None:
+            if len(static) == 1 and static[0].is_static:
+                return ((static[0], {}),)
+            return tuple(_params_of(r, path) for r in static)
+        if self.regex is None:
+            return ()
+        match = self.regex.match(path)
+        if match is None:
+            return ()
+        index, route = self.by_group[match.lastgroup]  # type: ignore[index]
+        prefix = f"{match.lastgroup}_"
+        params = {
+            name: conv.convert(match.group(prefix + name))
+            for name, conv in route.param_convertors.items()
+        }
+        first = ((route, params),)
+        rest = tuple(
+            _params_of(r, path) for r in self.routes[index + 1 :] if r.path_regex.match(path)
+        )
+        return first + rest
+
+
+def _params_of(route: _PathRoute, path: str) -> tuple[_PathRoute, dict[str, Any]]:
+    match = route.path_regex.match(path)
+    assert match is not None
+    return route, route.convert_params(match.groupdict())
+
+
+class _Matcher:
+    """The compiled form of a router's route list, rebuilt when the list changes."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        # Each segment is either a _Block pair (http, websocket) or a single other route.
+        self.segments: list[tuple[_Block, _Block] | BaseRoute] = []
+        run: list[_PathRoute] = []
+        for route in routes:
+            if isinstance(route, _PathRoute):
+                run.append(route)
+                continue
+            if run:
+                self.segments.append((_Block(run, "http"), _Block(run, "websocket")))
+                run = []
+            self.segments.append(route)
+        if run:
+            self.segments.append((_Block(run, "http"), _Block(run, "websocket")))
+
+
+def _iter_matches(
+    matcher: _Matcher, scope: Scope, path: str
+) -> Iterator[tuple[BaseRoute, Match, Scope]]:
+    is_http = scope["type"] == "http"
+    for segment in matcher.segments:
+        if isinstance(segment, tuple):
+            block = segment[0] if is_http else segment[1]
+            for route, params in block.candidates(path):
+                outer = scope.get("path_params")
+                if outer:  # nested under a Mount or Host that captured parameters
+                    params = {**outer, **params}
+                child = {"endpoint": getattr(route, "endpoint", None), "path_params": params}
+                if is_http and route.methods is not None and scope["method"] not in route.methods:
+                    yield route, Match.PARTIAL, child
+                else:
+                    yield route, Match.FULL, child
+        else:
+            match, child = segment.matches(scope)
+            if match is not Match.NONE:
+                yield segment, match, child
+
+
+# ---------------------------------------------------------------- router
+
+
+class Router:
+    """An ordered list of routes, and the ASGI app that dispatches to them.
+
+    Args:
+        routes: Initial routes.
+        redirect_slashes: Redirect ``/path/`` to ``/path`` (or back) when only the other exists.
+        default: The ASGI app for unmatched requests (404 by default).
+    """
+
+    def __init__(
+        self,
+        routes: Sequence[BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+    ) -> None:
+        self._routes: list[BaseRoute] = list(routes or [])
+        self.redirect_slashes = redirect_slashes
+        self.default: ASGIApp = default if default is not None else _not_found
+        self._matcher: _Matcher | None = None
+        self._parents: list[weakref.ref[Router]] = []
+        # Included routers stay live links: (position among own routes, link).
+        self._includes: list[tuple[int, _Include]] = []
+        self._flat: list[BaseRoute] | None = None
+
+    # -- the route list
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes, in matching order, included routers' routes flattened in place."""
+        if not self._includes:
+            return self._routes
+        if self._flat is None:
+            flat: list[BaseRoute] = []
+            includes = iter(self._includes)
+            pending = next(includes, None)
+            for index in range(len(self._routes) + 1):
+                while pending is not None and pending[0] == index:
+                    flat.extend(pending[1].flatten())
+                    pending = next(includes, None)
+                if index < len(self._routes):
+                    flat.append(self._routes[index])
+            self._flat = flat
+        return self._flat
+
+    @routes.setter
+    def routes(self, routes: list[BaseRoute]) -> None:
+        self._routes = routes
+        self._includes = []
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        """Forget the compiled matcher (of this router and of routers including it)."""
+        self._matcher = None
+        self._flat = None
+        for ref in self._parents:
+            parent = ref()
+            if parent is not None:
+                parent.invalidate()
+
+    def add_route(self, route: BaseRoute) -> None:
+        """Append a route."""
+        self._routes.append(route)
+        self.invalidate()
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve ``app`` under ``path``."""
+        self.add_route(Mount(path, app=app, name=name))
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve ``app`` for requests to ``host``."""
+        self.add_route(Host(host, app=app, name=name))
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of route ``name`` with these path parameters.
+
+        Raises:
+            NoMatchFound: No route has that name and exactly those parameters.
+        """
+        for route in self.routes:
+            try:
+                return route.url_path_for(name, **path_params)
+            except NoMatchFound:
+                pass
+        raise NoMatchFound(name, path_params)
+
+    # -- dispatch
+
+    def _compiled(self) -> _Matcher:
+        matcher = self._matcher
+        if matcher is None:
+            matcher = self._matcher = _Matcher(self.routes)
+        return matcher
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope_type = scope["type"]
+        if scope_type == "lifespan":
+            raise HeronError("Router does not handle lifespan; use Heron(lifespan=...)")
+        if "router" not in scope:
+            scope["router"] = self
+        path = get_route_path(scope)
+        partial: tuple[BaseRoute, Scope] | None = None
+        for route, match, child in _iter_matches(self._compiled(), scope, path):
+            if match is Match.FULL:
+                scope.update(child)
+                await route.handle(scope, receive, send)
+                return
+            if partial is None:
+                partial = route, child
+        if partial is not None:
+            route, child = partial
+            scope.update(child)
+            await route.handle(scope, receive, send)
+            return
+        if self.redirect_slashes and path != "/" and scope_type == "http":
+            other = path.rstrip("/") if path.endswith("/") else path + "/"
+            if any(True for _ in _iter_matches(self._compiled(), {**scope, "path": other}, other)):
+                await _redirect_to(scope, receive, send, other, path)
+                return
+        await self.default(scope, receive, send)
+
+
+async def _redirect_to(scope: Scope, receive: Receive, send: Send, new_path: str, path: str) -> None:
+    url = URL(scope=scope)
+    full = url.path[: len(url.path) - len(path)] + new_path if url.path.endswith(path) else new_path
+    response = RedirectResponse(url=str(url.replace(path=full)))
+    await response(scope, receive, send)
+
+
+# ---------------------------------------------------------------- fallbacks
+
+
+async def _error_response(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    app = scope.get("app")
+    responder: Callable[[Scope, Receive, Send, Exception], Awaitable[None]] | None = getattr(
+        app, "respond_to_exception", None
+    )
+    if responder is not None:
+        await responder(scope, receive, send, exc)
+        return
+    assert isinstance(exc, HTTPException)
+    response = PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
+    await response(scope, receive, send)
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await _error_response(scope, receive, send, WebSocketException(code=1000))
+        return
+    await _error_response(scope, receive, send, HTTPException(404))
+
+
+async def _method_not_allowed(
+    scope: Scope, receive: Receive, send: Send, methods: Collection[str]
+) -> None:
+    headers = {"Allow": ", ".join(sorted(methods))}
+    await _error_response(scope, receive, send, HTTPException(405, headers=headers))
+
+
+# ---------------------------------------------------------------- the API layer
+
+
+class APIRoute(Route):
+    """An HTTP route whose arguments come from the endpoint's signature (FastAPI style).
+
+    Args:
+        path: The path, with ``{name}`` or ``{name:convertor}`` parameters (Flask's
+            ``<int:name>`` too).
+        endpoint: Any function; its arguments are read from the path, the query string,
+            the body or injected by annotation.
+        methods: Allowed methods (``["GET"]`` by default).
+        name: The route name (the endpoint's name by default).
+        response_class: Wraps return values that are not a ``Response``.
+        status_code: Status of a successful response.
+        flask_style: Use Flask's return conventions (``str`` is HTML, tuples…).
+        include_in_schema: Whether OpenAPI lists it.
+        **options: FastAPI's documentation options (``tags``, ``summary``, ``response_model``
+            …), kept for the OpenAPI layer.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        response_class: type[Response] | None = None,
+        status_code: int | None = None,
+        flask_style: bool = False,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+        **options: Any,
+    ) -> None:
+        from heron.dependencies import analyze_endpoint
+        from heron.handlers import api_handler
+
+        _PathRoute.__init__(self, path, _endpoint_name(endpoint) if name is None else name)
+        self.endpoint = endpoint
+        self.include_in_schema = include_in_schema
+        self.response_class = response_class or JSONResponse
+        self.status_code = status_code
+        self.flask_style = flask_style
+        self.options = options
+        self.tags: list[str] = list(options.get("tags") or [])
+        self.methods = _with_head(methods or ["GET"])
+        self.dependant = analyze_endpoint(endpoint, self.param_convertors)
+        self.app = api_handler(
+            self.dependant,
+            response_class=self.response_class,
+            status_code=status_code,
+            flask_style=flask_style,
+        )
+        self.middleware = list(middleware or ())
+        for spec in reversed(self.middleware):
+            self.app = spec.build(self.app)
+
+    def with_prefix(self, prefix: str, **overrides: Any) -> APIRoute:
+        """A copy of this route under ``prefix`` (used by ``include_router``)."""
+        options = {**self.options, **overrides}
+        options["tags"] = [*overrides.get("tags", []), *self.tags]
+        methods = self.methods - {"HEAD"} if self.methods else None
+        if self.methods and "HEAD" in self.methods and "GET" not in self.methods:
+            methods = self.methods
+        return type(self)(
+            prefix + self.path,
+            self.endpoint,
+            methods=methods,
+            name=self.name,
+            response_class=options.pop("response_class", self.response_class),
+            status_code=self.status_code,
+            flask_style=self.flask_style,
+            include_in_schema=self.include_in_schema,
+            middleware=self.middleware,
+            **{k: v for k, v in options.items() if k != "response_class"},
+        )
+
+
+class APIWebSocketRoute(WebSocketRoute):
+    """A WebSocket route (FastAPI's name)."""
+
+    def with_prefix(self, prefix: str, **overrides: Any) -> APIWebSocketRoute:
+        """A copy of this route under ``prefix``."""
+        return type(self)(prefix + self.path, self.endpoint, name=self.name)
+
+
+_Decorated = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+class _Include:
+    """A live link from a router to a router included in it."""
+
+    def __init__(self, router: APIRouter, prefix: str, options: dict[str, Any]) -> None:
+        self.router = router
+        self.prefix = prefix
+        self.options = options
+
+    def flatten(self) -> list[BaseRoute]:
+        routes: list[BaseRoute] = []
+        tags = list(self.options.get("tags") or [])
+        response_class = self.options.get("default_response_class")
+        for route in self.router.routes:
+            if isinstance(route, APIRoute):
+                overrides: dict[str, Any] = {"tags": tags}
+                if response_class is not None and route.response_class is JSONResponse:
+                    overrides["response_class"] = response_class
+                routes.append(route.with_prefix(self.prefix, **overrides))
+            elif isinstance(route, APIWebSocketRoute):
+                routes.append(route.with_prefix(self.prefix))
+            elif isinstance(route, Route):
+                routes.append(
+                    Route(self.prefix + route.path, route.endpoint, methods=route.methods,
+                          name=route.name, include_in_schema=route.include_in_schema)
+                )
+            elif isinstance(route, WebSocketRoute):
+                routes.append(WebSocketRoute(self.prefix + route.path, route.endpoint, name=route.name))
+            elif isinstance(route, Mount):
+                routes.append(Mount(self.prefix + route.path, app=route.app, name=route.name))
+            else:
+                routes.append(route)
+        return routes
+
+
+class APIRouter(Router):
+    """A group of routes with shared settings; include it in an app or another router.
+
+    Works as FastAPI's ``APIRouter`` and as a Flask blueprint: routes added after the
+    router was included are served too.
+
+    Args:
+        prefix: Path prefix of every route.
+        tags: OpenAPI tags added to every route.
+        default_response_class: Response class for routes that do not choose one.
+        routes: Initial routes.
+        redirect_slashes: Redirect ``/path/`` ↔ ``/path`` when only the other exists.
+        default: The app serving unmatched requests.
+        route_class: The class of routes created by the decorators.
+        include_in_schema: Whether OpenAPI lists these routes.
+        **options: Other FastAPI options (``dependencies``, ``responses``…), kept for the API layer.
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: Sequence[str | Enum] | None = None,
+        default_response_class: type[Response] = JSONResponse,
+        routes: Sequence[BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        route_class: type[APIRoute] = APIRoute,
+        include_in_schema: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default)
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise HeronError("A path prefix must start with '/' and must not end with '/'")
+        self.prefix = prefix
+        self.tags: list[str | Enum] = list(tags or [])
+        self.default_response_class = default_response_class
+        self.route_class = route_class
+        self.include_in_schema = include_in_schema
+        self.options = options
+
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        response_class: type[Response] | None = None,
+        status_code: int | None = None,
+        include_in_schema: bool = True,
+        tags: Sequence[str | Enum] | None = None,
+        flask_style: bool = False,
+        route_class_override: type[APIRoute] | None = None,
+        **options: Any,
+    ) -> None:
+        """Register ``endpoint`` at ``prefix + path``."""
+        route_class = route_class_override or self.route_class
+        route = route_class(
+            self.prefix + path,
+            endpoint,
+            methods=methods,
+            name=name,
+            response_class=response_class or self.default_response_class,
+            status_code=status_code,
+            include_in_schema=include_in_schema and self.include_in_schema,
+            flask_style=flask_style,
+            tags=[*self.tags, *(tags or [])],
+            **options,
+        )
+        self.add_route(route)
+
+    def api_route(
+        self, path: str, *, methods: Collection[str] | None = None, **options: Any
+    ) -> _Decorated:
+        """Decorator form of :meth:`add_api_route`."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_api_route(path, func, methods=methods, **options)
+            return func
+
+        return decorator
+
+    def route(self, path: str, methods: Collection[str] | None = None, **options: Any) -> _Decorated:
+        """Flask's decorator: ``str`` returns are HTML, ``dict`` JSON, tuples set status/headers.
+
+        Args:
+            path: The path (``/post/<int:id>`` or ``/post/{id:int}``).
+            methods: Allowed methods, ``["GET"]`` by default.
+            **options: As for :meth:`add_api_route`; ``endpoint=`` names the route, as in Flask.
+        """
+        if "endpoint" in options:
+            options["name"] = options.pop("endpoint")
+        return self.api_route(path, methods=methods, flask_style=True, **options)
+
+    def _method(self, method: str, path: str, options: dict[str, Any]) -> _Decorated:
+        return self.api_route(path, methods=[method], **options)
+
+    def get(self, path: str, **options: Any) -> _Decorated:
+        """Register a GET endpoint (HEAD is answered too)."""
+        return self._method("GET", path, options)
+
+    def put(self, path: str, **options: Any) -> _Decorated:
+        """Register a PUT endpoint."""
+        return self._method("PUT", path, options)
+
+    def post(self, path: str, **options: Any) -> _Decorated:
+        """Register a POST endpoint."""
+        return self._method("POST", path, options)
+
+    def delete(self, path: str, **options: Any) -> _Decorated:
+        """Register a DELETE endpoint."""
+        return self._method("DELETE", path, options)
+
+    def options(self, path: str, **options: Any) -> _Decorated:
+        """Register an OPTIONS endpoint."""
+        return self._method("OPTIONS", path, options)
+
+    def head(self, path: str, **options: Any) -> _Decorated:
+        """Register a HEAD endpoint."""
+        return self._method("HEAD", path, options)
+
+    def patch(self, path: str, **options: Any) -> _Decorated:
+        """Register a PATCH endpoint."""
+        return self._method("PATCH", path, options)
+
+    def trace(self, path: str, **options: Any) -> _Decorated:
+        """Register a TRACE endpoint."""
+        return self._method("TRACE", path, options)
+
+    def add_api_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None, **options: Any
+    ) -> None:
+        """Register a WebSocket endpoint at ``prefix + path``."""
+        self.add_route(APIWebSocketRoute(self.prefix + path, endpoint, name=name))
+
+    def websocket(self, path: str, name: str | None = None, **options: Any) -> _Decorated:
+        """Decorator registering a WebSocket endpoint."""
+
+        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_api_websocket_route(path, func, name=name, **options)
+            return func
+
+        return decorator
+
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Register a Starlette-style WebSocket endpoint (takes the WebSocket)."""
+        self.add_route(WebSocketRoute(self.prefix + path, endpoint, name=name))
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: Sequence[str | Enum] | None = None,
+        default_response_class: type[Response] | None = None,
+        **options: Any,
+    ) -> None:
+        """Serve ``router``'s routes under ``prefix``; later additions to it are served too."""
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise HeronError("A path prefix must start with '/' and must not end with '/'")
+        if router is self:
+            raise HeronError("A router cannot include itself")
+        link = _Include(
+            router,
+            self.prefix + prefix,
+            {"tags": list(tags or []), "default_response_class": default_response_class, **options},
+        )
+        router._parents.append(weakref.ref(self))
+        self._includes.append((len(self._routes), link))
+        self.invalidate()

@@ -72,8 +72,12 @@ def cli() -> None:
 )
 @click.option("--root-path", default="", help="Path prefix when served behind a proxy.")
 @click.option("--log-level", default="info", show_default=True)
-@click.option("--proxy-headers/--no-proxy-headers", default=True, show_default=True,
-              help="Trust X-Forwarded-* from --forwarded-allow-ips.")
+@click.option(
+    "--proxy-headers/--no-proxy-headers",
+    default=True,
+    show_default=True,
+    help="Trust X-Forwarded-* from --forwarded-allow-ips.",
+)
 @click.option("--forwarded-allow-ips", default=None, help="Proxies trusted for X-Forwarded-*.")
 def run_command(
     app: str | None,
@@ -90,13 +94,14 @@ def run_command(
     """Serve the app."""
     import_string, _ = load_app(app)  # fail early, with a readable error
     if server == "granian":
-        from granian import Granian  # type: ignore[attr-defined]
+        from granian import Granian
+        from granian.constants import Interfaces
 
         Granian(
             import_string,
             address=host,
             port=port,
-            interface="asgi",
+            interface=Interfaces.ASGI,
             workers=workers,
             reload=reload,
             url_path_prefix=root_path or None,
@@ -127,16 +132,18 @@ def _route_rows(routes: list[Any], prefix: str = "") -> list[tuple[str, str, str
             if children:
                 rows.extend(_route_rows(children, prefix + route.path))
             else:
-                endpoint = type(route.app).__name__
-                rows.append(("*", prefix + route.path + "/*", route.name or "", endpoint))
+                app_name = type(route.app).__name__
+                rows.append(("*", prefix + route.path + "/*", route.name or "", app_name))
             continue
         if isinstance(route, Host):
             rows.extend(_route_rows(route.routes, prefix))
             continue
         endpoint = getattr(route, "endpoint", None)
-        where = ""
+        where: str = ""
         if endpoint is not None:
-            where = f"{getattr(endpoint, '__module__', '?')}.{getattr(endpoint, '__qualname__', '?')}"
+            where = (
+                f"{getattr(endpoint, '__module__', '?')}.{getattr(endpoint, '__qualname__', '?')}"
+            )
         if isinstance(route, WebSocketRoute):
             methods = "WS"
         else:
@@ -153,7 +160,9 @@ def routes_command(app: str | None) -> None:
     rows = [("Methods", "Path", "Name", "Endpoint"), *_route_rows(application.routes)]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for index, row in enumerate(rows):
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
         if index == 0:
             click.echo("  ".join("-" * width for width in widths))
 

@@ -25,10 +25,9 @@ async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwa
     Context variables are copied into the thread, so ``request``-scoped contextvars
     set on the loop are visible to sync code.
     """
-    if kwargs:
-        func = functools.partial(func, **kwargs)  # type: ignore[assignment]
     ctx = contextvars.copy_context()
-    return await anyio.to_thread.run_sync(ctx.run, func, *args)
+    call = functools.partial(ctx.run, func, *args, **kwargs)
+    return await anyio.to_thread.run_sync(call)
 
 
 class _StopIteration(Exception):

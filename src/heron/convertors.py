@@ -51,10 +51,10 @@ class StringConvertor(Convertor):
     regex = "[^/]+"
 
     def to_string(self, value: Any) -> str:
-        value = str(value)
-        if "/" in value or not value:
+        text = str(value)
+        if "/" in text or not text:
             raise ValueError("May not contain path separators or be empty")
-        return value
+        return text
 
 
 class PathConvertor(Convertor):
@@ -118,7 +118,9 @@ def register_url_convertor(key: str, convertor: Convertor) -> None:
 
 
 # Flask: <converter:name> or <name>; Heron/Starlette: {name:converter} or {name}.
-_FLASK_PARAM = re.compile(r"<(?:(?P<conv>[a-zA-Z_][a-zA-Z0-9_]*):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>")
+_FLASK_PARAM = re.compile(
+    r"<(?:(?P<conv>[a-zA-Z_][a-zA-Z0-9_]*):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
+)
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 
 

@@ -66,7 +66,9 @@ class LifespanRunner:
             async with self.context(app) as state:
                 if state is not None:
                     if "state" not in scope:
-                        raise RuntimeError('The server does not support "state" in the lifespan scope.')
+                        raise RuntimeError(
+                            'The server does not support "state" in the lifespan scope.'
+                        )
                     scope["state"].update(state)
                 await send({"type": "lifespan.startup.complete"})
                 started = True

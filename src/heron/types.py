@@ -24,8 +24,8 @@ __all__ = [
     "Receive",
     "Scope",
     "Send",
-    "StatelessLifespan",
     "StatefulLifespan",
+    "StatelessLifespan",
     "WebSocketExceptionHandler",
 ]
 

@@ -40,7 +40,9 @@ def _is_subclass(annotation: Any, cls: type) -> bool:
 
 def _is_body_type(annotation: Any) -> bool:
     origin = get_origin(annotation)
-    if origin is typing.Union or (origin is not None and str(origin) == "<class 'types.UnionType'>"):
+    if origin is typing.Union or (
+        origin is not None and str(origin) == "<class 'types.UnionType'>"
+    ):
         return any(_is_body_type(a) for a in get_args(annotation) if a is not type(None))
     if origin is dict or annotation is dict:
         return True
@@ -51,7 +53,9 @@ def _is_body_type(annotation: Any) -> bool:
 
 def _is_sequence(annotation: Any) -> bool:
     origin = get_origin(annotation)
-    if origin is typing.Union or (origin is not None and str(origin) == "<class 'types.UnionType'>"):
+    if origin is typing.Union or (
+        origin is not None and str(origin) == "<class 'types.UnionType'>"
+    ):
         return any(_is_sequence(a) for a in get_args(annotation) if a is not type(None))
     return origin in _SEQUENCE_ORIGINS or annotation in (list, set, tuple)
 
@@ -97,15 +101,21 @@ def analyze_endpoint(call: Callable[..., Any], path_param_names: Collection[str]
         elif _is_body_type(annotation):
             if plan.body is not None:
                 raise HeronError(f"{call.__name__}: more than one body parameter ({name})")
-            plan.body = BodyField(name, TypeAdapter(annotation), default is ..., None if default is ... else default)
+            plan.body = BodyField(
+                name, TypeAdapter(annotation), default is ..., None if default is ... else default
+            )
         else:
             is_list = _is_sequence(annotation)
             plan.query_params.append(ParamField(name, name, "query", is_list))
             fields[name] = (annotation, default)
+    plan.query_by_alias = {f.alias: f for f in plan.query_params}
     if fields:
         # PERF: one model over every scalar parameter = one pydantic-core call per request
         # (FastAPI makes one call per parameter).
-        plan.params_model = create_model(f"{getattr(call, '__name__', 'endpoint')}_params", **fields)
+        plan.params_model = create_model(
+            f"{getattr(call, '__name__', 'endpoint')}_params", **fields
+        )
+        plan.params_validator = plan.params_model.__pydantic_validator__
     return_annotation = hints.get("return")
     if return_annotation is not None and _is_body_type(return_annotation):
         plan.return_annotation = return_annotation

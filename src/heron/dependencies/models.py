@@ -66,6 +66,8 @@ class EndpointPlan:
         response_names: Arguments that receive the sub-``Response`` (headers, cookies, status).
         background_names: Arguments that receive the ``BackgroundTasks``.
         return_annotation: The declared return type, if a model to validate against.
+        query_by_alias: The query parameters by their name in the request.
+        params_validator: ``params_model``'s pydantic-core validator, called directly.
     """
 
     call: Callable[..., Any]
@@ -79,6 +81,8 @@ class EndpointPlan:
     response_names: list[str] = field(default_factory=list)
     background_names: list[str] = field(default_factory=list)
     return_annotation: Any = None
+    query_by_alias: dict[str, ParamField] = field(default_factory=dict)
+    params_validator: Any = None
 
     @property
     def has_params(self) -> bool:

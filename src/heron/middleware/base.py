@@ -33,8 +33,12 @@ class _AppResponse(Response):
     """The downstream app's response, as ``call_next`` returns it: status and headers
     known, body streamed from the app as the middleware's response is sent."""
 
-    def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]],
-                 chunks: MemoryObjectReceiveStream[Message]) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        chunks: MemoryObjectReceiveStream[Message],
+    ) -> None:
         self.status_code = status_code
         self.raw_headers = list(raw_headers)
         self.background = None
@@ -49,8 +53,9 @@ class _AppResponse(Response):
                 break
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code,
-                    "headers": self.raw_headers})
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
         async for chunk in self.body_iterator():
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})

@@ -54,11 +54,12 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
             if not started:
-                response = await self._error_response(Request(scope, receive), exc)
+                response = await self.error_response(Request(scope, receive), exc)
                 await response(scope, receive, send)
             raise
 
-    async def _error_response(self, request: Request, exc: Exception) -> Response:
+    async def error_response(self, request: Request, exc: Exception) -> Response:
+        """The 500 response for ``exc``: the debug page, the user's handler, or plain text."""
         if self.debug:
             return self.debug_response(request, exc)
         if self.handler is not None:

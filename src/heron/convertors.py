@@ -23,6 +23,7 @@ __all__ = [
     "StringConvertor",
     "UUIDConvertor",
     "compile_path",
+    "flask_to_heron_path",
     "register_url_convertor",
 ]
 

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, 
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from heron.convertors import Convertor, compile_path
+from heron.convertors import Convertor, compile_path, flask_to_heron_path
 from heron.datastructures import URL, Headers, URLPath
 from heron.exceptions import HeronError, HTTPException, NoMatchFound, WebSocketException
 from heron.handlers import request_response, websocket_session
@@ -104,9 +104,9 @@ class _PathRoute(BaseRoute):
     def __init__(self, path: str, name: str | None) -> None:
         if not path.startswith("/"):
             raise HeronError(f"Routed paths must start with '/': {path!r}")
-        self.path = path
+        self.path = flask_to_heron_path(path)  # one spelling for url building and OpenAPI
         self.name = name
-        regex, self.path_format, self.param_convertors = compile_path(path)
+        regex, self.path_format, self.param_convertors = compile_path(self.path)
         self.path_regex_source = regex
         self.path_regex = re.compile(f"^{regex}$")
         self.is_static = not self.param_convertors

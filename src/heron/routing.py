@@ -2,7 +2,7 @@
 
 Called by ``applications.Heron`` (the innermost app of its middleware stack); calls the
 route handlers built by ``handlers``. Matching is compiled once per router version
-(``_Matcher``): static paths are a dict lookup, dynamic paths one combined regex whose
+(``Matcher``): static paths are a dict lookup, dynamic paths one combined regex whose
 matching alternative names the route, so a request never scans routes one by one.
 Mounts and hosts keep their registration order around those compiled blocks.
 """
@@ -13,14 +13,15 @@ import functools
 import inspect
 import re
 import weakref
-from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from heron.convertors import Convertor, compile_path, flask_to_heron_path
+from heron.convertors import compile_path, flask_to_heron_path
 from heron.datastructures import URL, Headers, URLPath
 from heron.exceptions import HeronError, HTTPException, NoMatchFound, WebSocketException
 from heron.handlers import request_response, websocket_session
+from heron.matching import Match, Matcher, iter_matches
 from heron.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from heron.types import ASGIApp, Receive, Scope, Send
 
@@ -40,14 +41,6 @@ __all__ = [
     "WebSocketRoute",
     "get_route_path",
 ]
-
-
-class Match(Enum):
-    """How well a route matches a scope."""
-
-    NONE = 0
-    PARTIAL = 1  # the path matches, the method does not
-    FULL = 2
 
 
 def get_route_path(scope: Scope) -> str:
@@ -73,6 +66,7 @@ class BaseRoute:
     path: str = ""
     name: str | None = None
     include_in_schema: bool = False
+    is_path_route = False  # a Route or WebSocketRoute, compiled into the matcher's blocks
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Whether this route handles ``scope``, and the scope keys it sets."""
@@ -100,6 +94,7 @@ class _PathRoute(BaseRoute):
 
     scope_type = "http"
     methods: frozenset[str] | None = None
+    is_path_route = True
 
     def __init__(self, path: str, name: str | None) -> None:
         if not path.startswith("/"):
@@ -382,162 +377,6 @@ class Host(BaseRoute):
         await self.app(scope, receive, send)
 
 
-# ---------------------------------------------------------------- compiled matching
-
-
-class _Block:
-    """Consecutive path routes compiled into a dict and one combined regex.
-
-    ``static`` maps a path to the routes (in registration order) whose pattern matches it
-    exactly, so an earlier ``/users/{id}`` still wins over a later ``/users/me`` as in
-    Starlette and FastAPI. ``regex`` holds every dynamic route as an alternative named
-    ``_r<i>``; ``lastgroup`` of a match names the first route that matched.
-    """
-
-    def __init__(self, routes: list[_PathRoute], scope_type: str) -> None:
-        self.routes = [r for r in routes if r.scope_type == scope_type]
-        self.static: dict[str, tuple[_PathRoute, ...]] = {}
-        dynamic = [(i, r) for i, r in enumerate(self.routes) if not r.is_static]
-        for route in self.routes:
-            if route.is_static and route.path not in self.static:
-                path = route.path
-                self.static[path] = tuple(r for r in self.routes if r.path_regex.match(path))
-        self.by_group: dict[str, tuple[int, _PathRoute]] = {}
-        alternatives = []
-        for index, route in dynamic:
-            group = f"_r{index}"
-            self.by_group[group] = (index, route)
-            # Rename the route's groups so names are unique across alternatives.
-            source = re.sub(
-                r"\(\?P<([a-zA-Z_][a-zA-Z0-9_]*)>", rf"(?P<{group}_\1>", route.path_regex_source
-            )
-            alternatives.append(f"(?P<{group}>{source})")
-        self.regex = re.compile("^(?:" + "|".join(alternatives) + ")$") if alternatives else None
-        # PERF: what find() needs, precomputed: static path -> {method: route} for paths no
-        # dynamic route shadows, and per dynamic route its (name, group, convert) triples
-        # with identity converters left out (saves a call per str parameter).
-        self.fast_static: dict[str, dict[str, _PathRoute]] = {}
-        for path, candidates in self.static.items():
-            if all(r.is_static and r.methods is not None for r in candidates):
-                by_method: dict[str, _PathRoute] = {}
-                for route in candidates:
-                    for method in route.methods or ():
-                        by_method.setdefault(method, route)
-                self.fast_static[path] = by_method
-        self.extractors: dict[str, list[tuple[str, str, Callable[[str], Any] | None]]] = {}
-        for group, (_, route) in self.by_group.items():
-            self.extractors[group] = [
-                (
-                    name,
-                    f"{group}_{name}",
-                    None if type(conv).convert is Convertor.convert else conv.convert,
-                )
-                for name, conv in route.param_convertors.items()
-            ]
-
-    def find(self, path: str, method: str) -> tuple[_PathRoute, dict[str, Any]] | None:
-        """The first route fully matching ``path`` and ``method``, the common case, or None.
-
-        None also means "look further" (another method, a 405, a mount): the caller then
-        takes the general path.
-        """
-        by_method = self.fast_static.get(path)
-        if by_method is not None:
-            route = by_method.get(method)
-            return None if route is None else (route, {})
-        if self.regex is None:
-            return None
-        match = self.regex.match(path)
-        if match is None:
-            return None
-        group = match.lastgroup
-        route = self.by_group[group][1]  # type: ignore[index]
-        if route.methods is None or method not in route.methods:
-            return None
-        params: dict[str, Any] = {}
-        for name, group_name, convert in self.extractors[group]:  # type: ignore[index]
-            value = match.group(group_name)
-            params[name] = value if convert is None else convert(value)
-        return route, params
-
-    def candidates(self, path: str) -> tuple[tuple[_PathRoute, dict[str, Any]], ...]:
-        """Routes whose path matches, in order, with their converted parameters.
-
-        Only the first is found by the compiled structures; later ones (the same path
-        with other methods) come from a scan that starts after it — a rare path.
-        """
-        static = self.static.get(path)
-        if static is not None:
-            if len(static) == 1 and static[0].is_static:
-                return ((static[0], {}),)
-            return tuple(_params_of(r, path) for r in static)
-        if self.regex is None:
-            return ()
-        match = self.regex.match(path)
-        if match is None:
-            return ()
-        index, route = self.by_group[match.lastgroup]  # type: ignore[index]
-        prefix = f"{match.lastgroup}_"
-        params = {
-            name: conv.convert(match.group(prefix + name))
-            for name, conv in route.param_convertors.items()
-        }
-        first = ((route, params),)
-        rest = tuple(
-            _params_of(r, path) for r in self.routes[index + 1 :] if r.path_regex.match(path)
-        )
-        return first + rest
-
-
-def _params_of(route: _PathRoute, path: str) -> tuple[_PathRoute, dict[str, Any]]:
-    match = route.path_regex.match(path)
-    assert match is not None
-    return route, route.convert_params(match.groupdict())
-
-
-class _Matcher:
-    """The compiled form of a router's route list, rebuilt when the list changes."""
-
-    def __init__(self, routes: Sequence[BaseRoute]) -> None:
-        # Each segment is either a _Block pair (http, websocket) or a single other route.
-        self.segments: list[tuple[_Block, _Block] | BaseRoute] = []
-        run: list[_PathRoute] = []
-        for route in routes:
-            if isinstance(route, _PathRoute):
-                run.append(route)
-                continue
-            if run:
-                self.segments.append((_Block(run, "http"), _Block(run, "websocket")))
-                run = []
-            self.segments.append(route)
-        if run:
-            self.segments.append((_Block(run, "http"), _Block(run, "websocket")))
-        first = self.segments[0] if self.segments else None
-        self.head: _Block | None = first[0] if isinstance(first, tuple) else None
-
-
-def _iter_matches(
-    matcher: _Matcher, scope: Scope, path: str
-) -> Iterator[tuple[BaseRoute, Match, Scope]]:
-    is_http = scope["type"] == "http"
-    for segment in matcher.segments:
-        if isinstance(segment, tuple):
-            block = segment[0] if is_http else segment[1]
-            for route, params in block.candidates(path):
-                outer = scope.get("path_params")
-                if outer:  # nested under a Mount or Host that captured parameters
-                    params = {**outer, **params}
-                child: Scope = {"endpoint": getattr(route, "endpoint", None), "path_params": params}
-                if is_http and route.methods is not None and scope["method"] not in route.methods:
-                    yield route, Match.PARTIAL, child
-                else:
-                    yield route, Match.FULL, child
-        else:
-            match, child = segment.matches(scope)
-            if match is not Match.NONE:
-                yield segment, match, child
-
-
 # ---------------------------------------------------------------- router
 
 
@@ -559,7 +398,7 @@ class Router:
         self._routes: list[BaseRoute] = list(routes or [])
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = default if default is not None else _not_found
-        self._matcher: _Matcher | None = None
+        self._matcher: Matcher | None = None
         self._parents: list[weakref.ref[Router]] = []
         # Included routers stay live links: (position among own routes, link).
         self._includes: list[tuple[int, _Include]] = []
@@ -629,10 +468,10 @@ class Router:
 
     # -- dispatch
 
-    def _compiled(self) -> _Matcher:
+    def _compiled(self) -> Matcher:
         matcher = self._matcher
         if matcher is None:
-            matcher = self._matcher = _Matcher(self.routes)
+            matcher = self._matcher = Matcher(self.routes)
         return matcher
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -666,7 +505,7 @@ class Router:
             scope["router"] = self
         path = get_route_path(scope)
         partial: tuple[BaseRoute, Scope] | None = None
-        for route, match, child in _iter_matches(self._compiled(), scope, path):
+        for route, match, child in iter_matches(self._compiled(), scope, path):
             if match is Match.FULL:
                 scope.update(child)
                 await route.handle(scope, receive, send)
@@ -680,7 +519,7 @@ class Router:
             return
         if self.redirect_slashes and path != "/" and scope_type == "http":
             other = path.rstrip("/") if path.endswith("/") else path + "/"
-            if any(True for _ in _iter_matches(self._compiled(), {**scope, "path": other}, other)):
+            if any(True for _ in iter_matches(self._compiled(), {**scope, "path": other}, other)):
                 await _redirect_to(scope, receive, send, other, path)
                 return
         await self.default(scope, receive, send)

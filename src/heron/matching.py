@@ -1,0 +1,183 @@
+"""A router's route list compiled for matching, rebuilt only when the list changes.
+
+Called by ``routing.Router`` for every request; calls nothing but ``re`` and the routes'
+converters. Consecutive path routes form a block: static paths are a dict lookup, dynamic
+paths one combined regex whose matching alternative names the route, so a request never
+scans routes one by one. Mounts and hosts keep their place in the order between blocks.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from enum import Enum
+from typing import TYPE_CHECKING, Any, cast
+
+from heron.convertors import Convertor
+from heron.types import Scope
+
+if TYPE_CHECKING:
+    from heron.routing import BaseRoute, _PathRoute
+
+__all__ = ["Match", "Matcher", "iter_matches"]
+
+
+class Match(Enum):
+    """How well a route matches a scope."""
+
+    NONE = 0
+    PARTIAL = 1  # the path matches, the method does not
+    FULL = 2
+
+
+class _Block:
+    """Consecutive path routes compiled into a dict and one combined regex.
+
+    ``static`` maps a path to the routes (in registration order) whose pattern matches it
+    exactly, so an earlier ``/users/{id}`` still wins over a later ``/users/me`` as in
+    Starlette and FastAPI. ``regex`` holds every dynamic route as an alternative named
+    ``_r<i>``; ``lastgroup`` of a match names the first route that matched.
+    """
+
+    def __init__(self, routes: list[_PathRoute], scope_type: str) -> None:
+        self.routes = [r for r in routes if r.scope_type == scope_type]
+        self.static: dict[str, tuple[_PathRoute, ...]] = {}
+        dynamic = [(i, r) for i, r in enumerate(self.routes) if not r.is_static]
+        for route in self.routes:
+            if route.is_static and route.path not in self.static:
+                path = route.path
+                self.static[path] = tuple(r for r in self.routes if r.path_regex.match(path))
+        self.by_group: dict[str, tuple[int, _PathRoute]] = {}
+        alternatives = []
+        for index, route in dynamic:
+            group = f"_r{index}"
+            self.by_group[group] = (index, route)
+            # Rename the route's groups so names are unique across alternatives.
+            source = re.sub(
+                r"\(\?P<([a-zA-Z_][a-zA-Z0-9_]*)>", rf"(?P<{group}_\1>", route.path_regex_source
+            )
+            alternatives.append(f"(?P<{group}>{source})")
+        self.regex = re.compile("^(?:" + "|".join(alternatives) + ")$") if alternatives else None
+        # PERF: what find() needs, precomputed: static path -> {method: route} for paths no
+        # dynamic route shadows, and per dynamic route its (name, group, convert) triples
+        # with identity converters left out (saves a call per str parameter).
+        self.fast_static: dict[str, dict[str, _PathRoute]] = {}
+        for path, candidates in self.static.items():
+            if all(r.is_static and r.methods is not None for r in candidates):
+                by_method: dict[str, _PathRoute] = {}
+                for route in candidates:
+                    for method in route.methods or ():
+                        by_method.setdefault(method, route)
+                self.fast_static[path] = by_method
+        self.extractors: dict[str, list[tuple[str, str, Callable[[str], Any] | None]]] = {}
+        for group, (_, route) in self.by_group.items():
+            self.extractors[group] = [
+                (
+                    name,
+                    f"{group}_{name}",
+                    None if type(conv).convert is Convertor.convert else conv.convert,
+                )
+                for name, conv in route.param_convertors.items()
+            ]
+
+    def find(self, path: str, method: str) -> tuple[_PathRoute, dict[str, Any]] | None:
+        """The first route fully matching ``path`` and ``method``, the common case, or None.
+
+        None also means "look further" (another method, a 405, a mount): the caller then
+        takes the general path.
+        """
+        by_method = self.fast_static.get(path)
+        if by_method is not None:
+            route = by_method.get(method)
+            return None if route is None else (route, {})
+        if self.regex is None:
+            return None
+        match = self.regex.match(path)
+        if match is None:
+            return None
+        group = match.lastgroup
+        route = self.by_group[group][1]  # type: ignore[index]
+        if route.methods is None or method not in route.methods:
+            return None
+        params: dict[str, Any] = {}
+        for name, group_name, convert in self.extractors[group]:  # type: ignore[index]
+            value = match.group(group_name)
+            params[name] = value if convert is None else convert(value)
+        return route, params
+
+    def candidates(self, path: str) -> tuple[tuple[_PathRoute, dict[str, Any]], ...]:
+        """Routes whose path matches, in order, with their converted parameters.
+
+        Only the first is found by the compiled structures; later ones (the same path
+        with other methods) come from a scan that starts after it — a rare path.
+        """
+        static = self.static.get(path)
+        if static is not None:
+            if len(static) == 1 and static[0].is_static:
+                return ((static[0], {}),)
+            return tuple(_params_of(r, path) for r in static)
+        if self.regex is None:
+            return ()
+        match = self.regex.match(path)
+        if match is None:
+            return ()
+        index, route = self.by_group[match.lastgroup]  # type: ignore[index]
+        prefix = f"{match.lastgroup}_"
+        params = {
+            name: conv.convert(match.group(prefix + name))
+            for name, conv in route.param_convertors.items()
+        }
+        first = ((route, params),)
+        rest = tuple(
+            _params_of(r, path) for r in self.routes[index + 1 :] if r.path_regex.match(path)
+        )
+        return first + rest
+
+
+def _params_of(route: _PathRoute, path: str) -> tuple[_PathRoute, dict[str, Any]]:
+    match = route.path_regex.match(path)
+    assert match is not None
+    return route, route.convert_params(match.groupdict())
+
+
+class Matcher:
+    """The compiled form of a router's route list, rebuilt when the list changes."""
+
+    def __init__(self, routes: Sequence[BaseRoute]) -> None:
+        # Each segment is either a _Block pair (http, websocket) or a single other route.
+        self.segments: list[tuple[_Block, _Block] | BaseRoute] = []
+        run: list[_PathRoute] = []
+        for route in routes:
+            if route.is_path_route:
+                run.append(cast("_PathRoute", route))
+                continue
+            if run:
+                self.segments.append((_Block(run, "http"), _Block(run, "websocket")))
+                run = []
+            self.segments.append(route)
+        if run:
+            self.segments.append((_Block(run, "http"), _Block(run, "websocket")))
+        first = self.segments[0] if self.segments else None
+        self.head: _Block | None = first[0] if isinstance(first, tuple) else None
+
+
+def iter_matches(
+    matcher: Matcher, scope: Scope, path: str
+) -> Iterator[tuple[BaseRoute, Match, Scope]]:
+    is_http = scope["type"] == "http"
+    for segment in matcher.segments:
+        if isinstance(segment, tuple):
+            block = segment[0] if is_http else segment[1]
+            for route, params in block.candidates(path):
+                outer = scope.get("path_params")
+                if outer:  # nested under a Mount or Host that captured parameters
+                    params = {**outer, **params}
+                child: Scope = {"endpoint": getattr(route, "endpoint", None), "path_params": params}
+                if is_http and route.methods is not None and scope["method"] not in route.methods:
+                    yield route, Match.PARTIAL, child
+                else:
+                    yield route, Match.FULL, child
+        else:
+            match, child = segment.matches(scope)
+            if match is not Match.NONE:
+                yield segment, match, child

@@ -1,0 +1,48 @@
+"""The package's front door and module shape: what STYLE.md promises, checked."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from pathlib import Path
+
+import pytest
+
+import heron
+
+SRC = Path(heron.__file__).resolve().parent
+MODULES = sorted(
+    name
+    for _, name, _ in pkgutil.walk_packages([str(SRC)], prefix="heron.")
+    if not name.endswith("__main__")
+)
+
+
+def test_front_door_is_sorted_and_complete() -> None:
+    assert heron.__all__ == sorted(heron.__all__)
+    for name in heron.__all__:
+        assert hasattr(heron, name), name
+
+
+@pytest.mark.parametrize("module_name", MODULES)
+def test_every_module_declares_what_it_exports(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    exported = getattr(module, "__all__", None)
+    assert exported is not None, f"{module_name} has no __all__"
+    for name in exported:
+        assert hasattr(module, name), f"{module_name}.__all__ names missing {name}"
+
+
+@pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: p.name)
+def test_modules_stay_under_the_size_cap(path: Path) -> None:
+    lines = len(path.read_text().splitlines())
+    assert lines <= 1000, f"{path.name} has {lines} lines (hard cap 1000)"
+
+
+def test_core_modules_do_not_import_batteries() -> None:
+    # Layers import downward only: the ASGI core never needs templates, sessions or OpenAPI.
+    core = ["types", "status", "exceptions", "datastructures", "requests", "responses", "routing"]
+    for name in core:
+        text = (SRC / f"{name}.py").read_text()
+        for battery in ("jinja2", "itsdangerous", "heron.templating", "heron.openapi"):
+            assert f"import {battery}" not in text and f"from {battery}" not in text, (name, battery)

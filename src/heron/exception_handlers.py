@@ -40,7 +40,14 @@ async def request_validation_exception_handler(
     request: Request, exc: RequestValidationError
 ) -> JSONResponse:
     """422 with ``{"detail": [errors]}``, FastAPI's body."""
-    errors = pydantic_core.to_jsonable_python(exc.errors(), fallback=_jsonable_ctx)
+    errors = [
+        # A raw (non-JSON) body is bytes that may not be UTF-8: show it, never fail on it.
+        {**error, "input": error["input"].decode("utf-8", "replace")}
+        if isinstance(error, dict) and isinstance(error.get("input"), bytes)
+        else error
+        for error in exc.errors()
+    ]
+    errors = pydantic_core.to_jsonable_python(errors, fallback=_jsonable_ctx)
     return JSONResponse({"detail": errors}, status_code=422)
 
 

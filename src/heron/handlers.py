@@ -311,17 +311,6 @@ _DIRECT_MEDIA: dict[type[Response], bytes] = {
 }
 
 
-async def _send_direct(scope: Scope, send: Send, status: int, media: bytes, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", media)],
-        }
-    )
-    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
-
-
 class APIHandler:
     """The ASGI app serving one API route: solve → call → respond, as named steps.
 
@@ -368,7 +357,22 @@ class APIHandler:
             if self.direct_media is not None and sub is None and background is None:
                 body = self._direct_body(raw)
                 if body is not None:
-                    await _send_direct(scope, send, self.status_code, self.direct_media, body)
+                    # PERF: two prebuilt messages, no Response object (inlined: a coroutine
+                    # less per request).
+                    length = str(len(body)).encode()
+                    await send(
+                        {
+                            "type": "http.response.start",
+                            "status": self.status_code,
+                            "headers": [
+                                (b"content-length", length),
+                                (b"content-type", self.direct_media),
+                            ],
+                        }
+                    )
+                    if scope["method"] == "HEAD":
+                        body = b""
+                    await send({"type": "http.response.body", "body": body})
                     return
             response = self._build_response(raw, sub, background)
         except Exception as exc:

@@ -100,9 +100,12 @@ class _Block:
         if route.methods is None or method not in route.methods:
             return None
         params: dict[str, Any] = {}
-        for name, group_name, convert in self.extractors[group]:  # type: ignore[index]
-            value = match.group(group_name)
-            params[name] = value if convert is None else convert(value)
+        try:
+            for name, group_name, convert in self.extractors[group]:  # type: ignore[index]
+                value = match.group(group_name)
+                params[name] = value if convert is None else convert(value)
+        except ValueError:
+            return None  # a converter refused the value: the general path decides (404)
         return route, params
 
     def candidates(self, path: str) -> tuple[tuple[_PathRoute, dict[str, Any]], ...]:
@@ -112,26 +115,24 @@ class _Block:
         with other methods) come from a scan that starts after it — a rare path.
         """
         static = self.static.get(path)
+        routes: Sequence[_PathRoute]
         if static is not None:
-            if len(static) == 1 and static[0].is_static:
-                return ((static[0], {}),)
-            return tuple(_params_of(r, path) for r in static)
-        if self.regex is None:
-            return ()
-        match = self.regex.match(path)
-        if match is None:
-            return ()
-        index, route = self.by_group[match.lastgroup]  # type: ignore[index]
-        prefix = f"{match.lastgroup}_"
-        params = {
-            name: conv.convert(match.group(prefix + name))
-            for name, conv in route.param_convertors.items()
-        }
-        first = ((route, params),)
-        rest = tuple(
-            _params_of(r, path) for r in self.routes[index + 1 :] if r.path_regex.match(path)
-        )
-        return first + rest
+            routes = static
+        else:
+            if self.regex is None:
+                return ()
+            match = self.regex.match(path)
+            if match is None:
+                return ()
+            index, first = self.by_group[match.lastgroup]  # type: ignore[index]
+            routes = [first, *(r for r in self.routes[index + 1 :] if r.path_regex.match(path))]
+        found = []
+        for route in routes:
+            try:
+                found.append(_params_of(route, path))
+            except ValueError:
+                continue  # a converter refused the value (e.g. a 5,000-digit int): no match
+        return tuple(found)
 
 
 def _params_of(route: _PathRoute, path: str) -> tuple[_PathRoute, dict[str, Any]]:

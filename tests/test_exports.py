@@ -45,4 +45,7 @@ def test_core_modules_do_not_import_batteries() -> None:
     for name in core:
         text = (SRC / f"{name}.py").read_text()
         for battery in ("jinja2", "itsdangerous", "heron.templating", "heron.openapi"):
-            assert f"import {battery}" not in text and f"from {battery}" not in text, (name, battery)
+            assert f"import {battery}" not in text and f"from {battery}" not in text, (
+                name,
+                battery,
+            )

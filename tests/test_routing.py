@@ -341,3 +341,19 @@ def test_route_repr_and_starlette_style_route() -> None:
     app = Heron(routes=[route])
     assert TestClient(app).get("/hello").text == "hello"
     assert TestClient(app).post("/hello").status_code == 405
+
+
+def test_static_route_declared_first_wins_over_a_later_dynamic_one() -> None:
+    app = Heron()
+
+    @app.get("/stream")
+    async def stream() -> str:
+        return "static"
+
+    @app.get("/{name}")
+    async def named(name: str) -> str:
+        return f"dynamic {name}"
+
+    client = TestClient(app)
+    assert client.get("/stream").json() == "static"
+    assert client.get("/other").json() == "dynamic other"

@@ -5,6 +5,7 @@ Called by ``responses.Response.__call__`` once the last body chunk is out.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any, ParamSpec
@@ -29,15 +30,25 @@ class BackgroundTask:
         self.func = func
         self.args = args
         self.kwargs = kwargs
-        self.is_async = inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
-            getattr(func, "__call__", None)  # noqa: B004 - async __call__ on an instance
-        )
+        self.is_async = _is_async_callable(func)
 
     async def __call__(self) -> None:
         if self.is_async:
             await self.func(*self.args, **self.kwargs)
         else:
-            await run_in_threadpool(self.func, *self.args, **self.kwargs)
+            result = await run_in_threadpool(self.func, *self.args, **self.kwargs)
+            if inspect.isawaitable(result):
+                # e.g. ``lambda: send_email(to)`` with an async ``send_email``: without this
+                # the coroutine would be dropped and the task would silently never run.
+                await result
+
+
+def _is_async_callable(func: Any) -> bool:
+    while isinstance(func, functools.partial):
+        func = func.func
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(
+        getattr(func, "__call__", None)  # noqa: B004 - async __call__ on an instance
+    )
 
 
 class BackgroundTasks(BackgroundTask):

@@ -123,6 +123,8 @@ _FLASK_PARAM = re.compile(
     r"<(?:(?P<conv>[a-zA-Z_][a-zA-Z0-9_]*):)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
 )
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+# Flask's converter arguments (``<int(signed=True):id>``, ``<any(a, b):x>``): not supported.
+_FLASK_PARAM_WITH_ARGS = re.compile(r"<[a-zA-Z_][a-zA-Z0-9_]*\([^>]*\):[a-zA-Z_][a-zA-Z0-9_]*>")
 
 
 def flask_to_heron_path(path: str) -> str:
@@ -144,8 +146,15 @@ def compile_path(path: str) -> tuple[str, str, dict[str, Convertor]]:
         building it back, and the converters by parameter name.
 
     Raises:
-        HeronError: For an unknown converter or a parameter named twice.
+        HeronError: For an unknown converter, a parameter named twice, or Flask converter
+            arguments (which would otherwise silently become literal text).
     """
+    with_args = _FLASK_PARAM_WITH_ARGS.search(path)
+    if with_args is not None:
+        raise HeronError(
+            f"Flask convertor arguments are not supported: {with_args.group()} in {path!r}; "
+            "register a custom convertor with register_url_convertor() instead"
+        )
     path = flask_to_heron_path(path)
     regex, fmt = "", ""
     convertors: dict[str, Convertor] = {}

@@ -47,6 +47,16 @@ __all__ = ["APIHandler", "api_handler", "read_body", "request_response", "websoc
 
 
 async def _respond_to_exception(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
+    if isinstance(exc, ClientDisconnect):
+        # A half-sent request is the client's fault, not a server error. Servers that report
+        # bad framing as a disconnect (granian) still have a socket to answer on; for the
+        # others the answer goes nowhere.
+        response = PlainTextResponse("Incomplete request body", status_code=400)
+        try:
+            await response(scope, receive, send)
+        except (OSError, RuntimeError):
+            pass  # the server refused: the client is gone for good
+        return
     responder = getattr(scope.get("app"), "respond_to_exception", None)
     if responder is None:
         raise exc
@@ -90,13 +100,20 @@ def websocket_session(func: Callable[[Any], Awaitable[None]]) -> ASGIApp:
 # ---------------------------------------------------------------- solving arguments
 
 
-async def read_body(receive: Receive, limit: int | None) -> bytes:
+async def read_body(receive: Receive, limit: int | None, scope: Scope | None = None) -> bytes:
     """Read the whole request body from ``receive``.
+
+    With ``scope``, a declared ``Content-Length`` over ``limit`` is refused before reading.
 
     Raises:
         HTTPException: 413 past ``limit`` bytes.
         ClientDisconnect: The client went away first.
     """
+    if limit is not None and scope is not None:
+        for key, value in scope["headers"]:
+            if key == b"content-length" and value.isdigit() and int(value) > limit:
+                # Refused before a byte is read: the client said how much it would send.
+                raise HTTPException(413, f"Request body is larger than {limit} bytes")
     message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientDisconnect()
@@ -238,7 +255,8 @@ async def _solve(
             body = await request.body()
         else:
             # PERF: straight from receive, not through Request.stream(): -6 calls.
-            body = await read_body(receive, getattr(scope.get("app"), "max_body_size", None))
+            limit = getattr(scope.get("app"), "max_body_size", None)
+            body = await read_body(receive, limit, scope)
         value, body_errors = _validate_body(plan, scope, body)
         errors.extend(body_errors)
         kwargs[plan.body.name] = value

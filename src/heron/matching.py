@@ -57,7 +57,7 @@ class _Block:
                 r"\(\?P<([a-zA-Z_][a-zA-Z0-9_]*)>", rf"(?P<{group}_\1>", route.path_regex_source
             )
             alternatives.append(f"(?P<{group}>{source})")
-        self.regex = re.compile("^(?:" + "|".join(alternatives) + ")$") if alternatives else None
+        self.regex = re.compile("^(?:" + "|".join(alternatives) + r")\Z") if alternatives else None
         # PERF: what find() needs, precomputed: static path -> {method: route} for paths no
         # dynamic route shadows, and per dynamic route its (name, group, convert) triples
         # with identity converters left out (saves a call per str parameter).
@@ -90,8 +90,8 @@ class _Block:
         if by_method is not None:
             route = by_method.get(method)
             return None if route is None else (route, {})
-        if self.regex is None:
-            return None
+        if self.regex is None or path in self.static:
+            return None  # a static path with several candidates: the general path orders them
         match = self.regex.match(path)
         if match is None:
             return None

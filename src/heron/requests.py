@@ -8,8 +8,8 @@ property is read: a handler that never touches ``request.headers`` never pays fo
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncGenerator, Iterator, Mapping
-from http import cookies as http_cookies
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from heron.datastructures import URL, Address, FormData, Headers, QueryParams, State
@@ -20,6 +20,24 @@ if TYPE_CHECKING:
     from heron.applications import Heron
 
 __all__ = ["ClientDisconnect", "HTTPConnection", "Request", "cookie_parser"]
+
+
+# SECURITY(CVE-2024-7592): http.cookies._unquote is quadratic in backslashes before
+# CPython 3.11.10 / 3.12.6 (a 32 KB cookie took seconds). This is the fixed version's
+# linear equivalent: ``\ooo`` (octal, first digit 0-3) or ``\x`` for any other character.
+_unquote_escapes = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))").sub
+
+
+def _unquote_escape(match: re.Match[str]) -> str:
+    octal = match[1]
+    return chr(int(octal, 8)) if octal else match[2]
+
+
+def _unquote(value: str) -> str:
+    """``http.cookies._unquote``, in linear time on every Python version."""
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+        return value
+    return _unquote_escapes(_unquote_escape, value[1:-1])
 
 
 def cookie_parser(cookie_string: str) -> dict[str, str]:
@@ -36,7 +54,7 @@ def cookie_parser(cookie_string: str) -> dict[str, str]:
             key, val = "", chunk
         key, val = key.strip(), val.strip()
         if key or val:
-            cookie_dict[key] = http_cookies._unquote(val)
+            cookie_dict[key] = _unquote(val)
     return cookie_dict
 
 
@@ -127,8 +145,9 @@ class HTTPConnection(Mapping[str, Any]):
     def cookies(self) -> dict[str, str]:
         """Cookies sent by the client."""
         if self._cookies is None:
-            cookie_header = self.headers.get("cookie")
-            self._cookies = cookie_parser(cookie_header) if cookie_header else {}
+            # HTTP/2 may split the cookies over several Cookie fields (RFC 9113 8.2.3).
+            cookie_headers = self.headers.getlist("cookie")
+            self._cookies = cookie_parser("; ".join(cookie_headers)) if cookie_headers else {}
         return self._cookies
 
     @property
@@ -155,14 +174,18 @@ class HTTPConnection(Mapping[str, Any]):
     def auth(self) -> Any:
         """Set by an authentication middleware."""
         if "auth" not in self.scope:
-            raise AssertionError("AuthenticationMiddleware must be installed to access request.auth")
+            raise AssertionError(
+                "AuthenticationMiddleware must be installed to access request.auth"
+            )
         return self.scope["auth"]
 
     @property
     def user(self) -> Any:
         """Set by an authentication middleware."""
         if "user" not in self.scope:
-            raise AssertionError("AuthenticationMiddleware must be installed to access request.user")
+            raise AssertionError(
+                "AuthenticationMiddleware must be installed to access request.user"
+            )
         return self.scope["user"]
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
@@ -188,7 +211,15 @@ class Request(HTTPConnection):
         send: The ASGI send callable (used for server push only).
     """
 
-    __slots__ = ("_body", "_form", "_is_disconnected", "_json", "_send", "_stream_consumed")
+    __slots__ = (
+        "_body",
+        "_form",
+        "_is_disconnected",
+        "_json",
+        "_pending",
+        "_send",
+        "_stream_consumed",
+    )
 
     def __init__(self, scope: Scope, receive: Receive = _empty_receive, send: Send = _empty_send):
         super().__init__(scope, receive)
@@ -198,6 +229,8 @@ class Request(HTTPConnection):
         self._form: FormData | None = None
         self._stream_consumed = False
         self._is_disconnected = False
+        # Body messages that is_disconnected() received, not yet handed to stream().
+        self._pending: list[Message] | None = None
 
     @property
     def method(self) -> str:
@@ -220,7 +253,10 @@ class Request(HTTPConnection):
             raise RuntimeError("Stream consumed")
         self._stream_consumed = True
         while True:
-            message = await self.receive()
+            if self._pending:
+                message = self._pending.pop(0)
+            else:
+                message = await self.receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 if chunk:
@@ -240,6 +276,9 @@ class Request(HTTPConnection):
         """
         if self._body is None:
             limit = _max_body_size(self.scope)
+            if limit is not None and _declared_length(self.scope) > limit:
+                # Refused before reading: no waiting for bytes that may never come.
+                raise HTTPException(413, f"Request body is larger than {limit} bytes")
             chunks: list[bytes] = []
             size = 0
             async for chunk in self.stream():
@@ -310,6 +349,14 @@ class Request(HTTPConnection):
                 message = await self.receive()
             if message.get("type") == "http.disconnect":
                 self._is_disconnected = True
+            elif message.get("type") == "http.request" and self._body is None:
+                # A server's receive may return at once when data is buffered: keep the
+                # chunk for stream() instead of dropping part of the body (bounded: nothing
+                # is kept past the message that ends the body).
+                if self._pending is None:
+                    self._pending = []
+                if not self._pending or self._pending[-1].get("more_body", False):
+                    self._pending.append(message)
         return self._is_disconnected
 
     async def send_push_promise(self, path: str) -> None:
@@ -326,6 +373,17 @@ class _Unset:
 
 
 _UNSET: Any = _Unset()
+
+
+def _declared_length(scope: Scope) -> int:
+    """The request's ``Content-Length`` (-1 when absent or not a plain number)."""
+    for key, value in scope["headers"]:
+        if key == b"content-length":
+            if value.isascii() and value.isdigit():
+                # More than 18 digits is past any limit (and int() caps at 4300 digits).
+                return int(value) if len(value) <= 18 else 10**18
+            return -1
+    return -1
 
 
 def _max_body_size(scope: Scope) -> int | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import http.cookies
 import os
+import re
 import stat
-from collections.abc import AsyncIterable, Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from mimetypes import guess_type
 from typing import Any, Literal
@@ -23,7 +24,8 @@ import pydantic_core
 
 from heron.background import BackgroundTask
 from heron.concurrency import iterate_in_threadpool
-from heron.datastructures import URL, Headers, MutableHeaders
+from heron.datastructures import URL, Headers, MutableHeaders, encode_header, validate_header
+from heron.exceptions import ClientDisconnect
 from heron.types import Message, Receive, Scope, Send
 
 __all__ = [
@@ -80,7 +82,8 @@ class Response:
             raw: list[tuple[bytes, bytes]] = []
             has_length = has_type = False
         else:
-            raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            # Validated: no response splitting through user input.
+            raw = [encode_header(k, v) for k, v in headers.items()]
             keys = {k for k, _ in raw}
             has_length = b"content-length" in keys
             has_type = b"content-type" in keys
@@ -136,7 +139,10 @@ class Response:
             morsel["max-age"] = max_age
         if expires is not None:
             if isinstance(expires, datetime):
-                morsel["expires"] = format_datetime(expires, usegmt=True)
+                # HTTP dates are GMT: convert aware datetimes, take naive ones as UTC.
+                if expires.tzinfo is None:
+                    expires = expires.replace(tzinfo=UTC)
+                morsel["expires"] = format_datetime(expires.astimezone(UTC), usegmt=True)
             else:
                 morsel["expires"] = expires
         if path is not None:
@@ -154,7 +160,10 @@ class Response:
         line = cookie.output(header="").strip()
         if partitioned:
             line += "; Partitioned"
-        self.raw_headers.append((b"set-cookie", line.encode("latin-1")))
+        encoded = line.encode("latin-1")
+        # The value is quoted by SimpleCookie, but path/domain/expires are not.
+        validate_header(b"set-cookie", encoded)
+        self.raw_headers.append((b"set-cookie", encoded))
 
     def delete_cookie(
         self,
@@ -220,7 +229,9 @@ class JSONResponse(Response):
         """Encode ``content`` as compact UTF-8 JSON."""
         # PERF: pydantic-core's Rust encoder; ~3x faster than json.dumps on small dicts,
         # and it understands the types handlers return without a jsonable_encoder pass.
-        return pydantic_core.to_json(content, serialize_unknown=False)
+        # NaN and infinities become ``null`` (as in pydantic's model_dump_json): the
+        # ``NaN`` / ``Infinity`` tokens are not JSON and clients' parsers reject them.
+        return pydantic_core.to_json(content, serialize_unknown=False, inf_nan_mode="null")
 
 
 class RedirectResponse(Response):
@@ -240,7 +251,9 @@ class RedirectResponse(Response):
         headers: Mapping[str, str] | None = None,
         background: BackgroundTask | None = None,
     ) -> None:
-        super().__init__(content=b"", status_code=status_code, headers=headers, background=background)
+        super().__init__(
+            content=b"", status_code=status_code, headers=headers, background=background
+        )
         location = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
         self.headers["location"] = location
 
@@ -268,10 +281,12 @@ class StreamingResponse(Response):
         media_type: str | None = None,
         background: BackgroundTask | None = None,
     ) -> None:
+        self._sync_iterator: Iterator[str | bytes] | None = None
         if isinstance(content, AsyncIterable):
             self.body_iterator: AsyncIterable[str | bytes] = content
         else:
-            self.body_iterator = iterate_in_threadpool(content)
+            self._sync_iterator = iter(content)
+            self.body_iterator = iterate_in_threadpool(self._sync_iterator)
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type
@@ -279,37 +294,74 @@ class StreamingResponse(Response):
         self.init_headers(headers)
 
     async def _stream(self, send: Send) -> None:
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
+        # Only send() failing means the client went away (ASGI 2.4: OSError); an OSError
+        # raised by the iterator itself is a real error and propagates.
+        start = {"type": "http.response.start", "status": self.status_code}
+        try:
+            await send({**start, "headers": self.raw_headers})
+        except OSError:
+            return
         async for chunk in self.body_iterator:
             if not isinstance(chunk, bytes | memoryview):
                 chunk = chunk.encode(self.charset)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
+            try:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except OSError:
+                return
+        try:
+            await send({"type": "http.response.body", "body": b""})
+        except OSError:
+            return
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("method") == "HEAD":
-            await send(
-                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-            )
-            await send({"type": "http.response.body", "body": b""})
-        else:
-            async with anyio.create_task_group() as tg:
-
-                async def stream_then_stop() -> None:
-                    try:
-                        await self._stream(send)
-                    except OSError:
-                        pass  # the client went away mid-stream: nothing left to tell it
-                    tg.cancel_scope.cancel()
-
-                tg.start_soon(stream_then_stop)
-                await _wait_for_disconnect(receive)
-                tg.cancel_scope.cancel()
-            await _close_iterator(self.body_iterator)
+        try:
+            if scope.get("method") == "HEAD":
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": self.status_code,
+                        "headers": self.raw_headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": b""})
+            else:
+                await self._stream_until_disconnect(receive, send)
+        finally:
+            # Shielded: the generators' ``finally`` blocks run even when we are cancelled.
+            with anyio.CancelScope(shield=True):
+                await self._close_iterators()
         if self.background is not None:
             await self.background()
+
+    async def _stream_until_disconnect(self, receive: Receive, send: Send) -> None:
+        # The stream runs in this task and the disconnect watcher in a child, so an error
+        # raised by the iterator propagates as itself, not wrapped in an ExceptionGroup.
+        error: Exception | None = None
+        async with anyio.create_task_group() as tg:
+
+            async def watch_disconnect() -> None:
+                await _wait_for_disconnect(receive)
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(watch_disconnect)
+            try:
+                await self._stream(send)
+            except ClientDisconnect:
+                pass  # the iterator read a request body the client abandoned
+            except Exception as exc:
+                error = exc
+            tg.cancel_scope.cancel()
+        if error is not None:
+            raise error
+
+    async def _close_iterators(self) -> None:
+        await _close_iterator(self.body_iterator)
+        # A sync generator stopped half-way is closed too (its ``finally`` runs), as a
+        # WSGI server closes the iterable it was given.
+        close = getattr(self._sync_iterator, "close", None)
+        # (A generator that ran to its end has no frame left: nothing to close.)
+        if close is not None and getattr(self._sync_iterator, "gi_frame", True) is not None:
+            await anyio.to_thread.run_sync(close)
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:
@@ -326,30 +378,60 @@ async def _close_iterator(iterator: Any) -> None:
 
 
 class RangeNotSatisfiable(Exception):
-    """The ``Range`` header asks for bytes outside the file."""
+    """The ``Range`` header asks for bytes outside the file (or is malformed)."""
+
+
+class RangeIgnored(Exception):
+    """The ``Range`` header is to be ignored: the whole file is sent with a 200.
+
+    For a range unit other than ``bytes`` (RFC 9110 14.2: MUST ignore) and for more than
+    ``MAX_RANGES`` ranges (a broken client or a denial-of-service attempt: MAY ignore).
+    """
+
+
+#: The most ranges one ``Range`` header may ask for before it is ignored.
+MAX_RANGES = 100
+
+# ASCII digits only: str.isdigit() accepts "\xb2" (superscript two), which int() rejects.
+_BYTE_RANGE = re.compile(r"([0-9]*)-([0-9]*)")
+# A position with more digits than this is past the end of any file (and int() of a
+# 5000-digit string raises ValueError).
+_MAX_DIGITS = 18
+
+
+def _position(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else 10**_MAX_DIGITS
 
 
 def parse_range(header: str, size: int) -> list[tuple[int, int]]:
     """Parse ``bytes=a-b, c-, -n`` into sorted, merged half-open ``(start, end)`` ranges.
 
     Raises:
+        RangeIgnored: For a unit other than ``bytes`` or more than ``MAX_RANGES`` ranges.
         RangeNotSatisfiable: For syntax errors or ranges that do not overlap the file.
     """
-    unit, _, spec = header.partition("=")
-    if unit.strip().lower() != "bytes" or not spec.strip():
-        raise RangeNotSatisfiable(header)
+    unit, eq, spec = header.partition("=")
+    if not eq or unit.strip().lower() != "bytes":
+        raise RangeIgnored(header)
+    # Empty list elements ("0-1, ,") are allowed by the list syntax (RFC 9110 5.6.1).
+    parts = [part.strip() for part in spec.split(",")]
+    parts = [part for part in parts if part]
+    if len(parts) > MAX_RANGES:
+        raise RangeIgnored(header)
     ranges: list[tuple[int, int]] = []
-    for part in spec.split(","):
-        first, dash, last = part.strip().partition("-")
-        if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+    for part in parts:
+        match = _BYTE_RANGE.fullmatch(part)
+        if match is None:
             raise RangeNotSatisfiable(header)
+        first, last = match.groups()
         if first == "":
-            if last == "" or int(last) == 0:
+            if last == "" or _position(last) == 0:
                 raise RangeNotSatisfiable(header)
-            start, end = max(size - int(last), 0), size
+            start, end = max(size - _position(last), 0), size
         else:
-            start = int(first)
-            end = size if last == "" else min(int(last) + 1, size)
+            start = _position(first)
+            end = size if last == "" else min(_position(last) + 1, size)
         if start >= size or start >= end:
             continue
         ranges.append((start, end))
@@ -423,54 +505,74 @@ class FileResponse(Response):
         self.headers.setdefault("accept-ranges", "bytes")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method", "GET")
         if self.stat_result is None:
             try:
                 self.stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
-            except FileNotFoundError:
-                await _send_simple(send, 404, b"File not found")
+            except (FileNotFoundError, NotADirectoryError):
+                await _send_simple(send, 404, b"File not found", send_body=method != "HEAD")
                 return
             if not stat.S_ISREG(self.stat_result.st_mode):
-                await _send_simple(send, 404, b"File not found")
+                await _send_simple(send, 404, b"File not found", send_body=method != "HEAD")
                 return
             self._set_stat_headers(self.stat_result)
         request_headers = Headers(raw=scope["headers"])
-        if self.status_code == 200 and _not_modified(request_headers, self.headers):
+        # Conditional requests and ranges are defined for GET (and HEAD) only.
+        conditional = self.status_code == 200 and method in ("GET", "HEAD")
+        if conditional and _not_modified(request_headers, self.headers):
             await self._send_not_modified(send)
         else:
-            await self._send_file(scope, request_headers, send)
+            await self._send_file(request_headers, send, method, ranged=conditional)
         if self.background is not None:
             await self.background()
 
     async def _send_not_modified(self, send: Send) -> None:
-        keep = {b"etag", b"last-modified", b"cache-control", b"vary", b"expires", b"date"}
+        keep = {
+            b"etag",
+            b"last-modified",
+            b"cache-control",
+            b"content-location",
+            b"vary",
+            b"expires",
+            b"date",
+        }
         raw = [(k, v) for k, v in self.raw_headers if k in keep]
         await send({"type": "http.response.start", "status": 304, "headers": raw})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _send_file(self, scope: Scope, request_headers: Headers, send: Send) -> None:
+    async def _send_file(
+        self, request_headers: Headers, send: Send, method: str, *, ranged: bool
+    ) -> None:
         assert self.stat_result is not None
         size = self.stat_result.st_size
-        send_body = scope.get("method") != "HEAD"
+        send_body = method != "HEAD"
         range_header = request_headers.get("range")
-        if range_header is None or self.status_code != 200 or not _if_range_ok(
-            request_headers, self.headers
-        ):
-            await send(
-                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-            )
+        ranges: list[tuple[int, int]] | None = None
+        if range_header is not None and ranged and _if_range_ok(request_headers, self.headers):
+            try:
+                ranges = parse_range(range_header, size)
+            except RangeIgnored:
+                pass
+            except RangeNotSatisfiable:
+                headers = [(b"content-range", f"bytes */{size}".encode())]
+                await _send_simple(send, 416, b"Range Not Satisfiable", headers, send_body)
+                return
+        if ranges is None:
+            raw = self.raw_headers
+            await send({"type": "http.response.start", "status": self.status_code, "headers": raw})
             await self._send_ranges(send, [(0, size)] if send_body else [])
-            return
-        try:
-            ranges = parse_range(range_header, size)
-        except RangeNotSatisfiable:
-            headers = [(b"content-range", f"bytes */{size}".encode())]
-            await _send_simple(send, 416, b"Range Not Satisfiable", headers)
             return
         if len(ranges) == 1:
             start, end = ranges[0]
-            self.headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
-            self.headers["content-length"] = str(end - start)
-            await send({"type": "http.response.start", "status": 206, "headers": self.raw_headers})
+            # Per-call headers: the response may be sent again (another Range, or none).
+            raw = _replace_headers(
+                self.raw_headers,
+                {
+                    b"content-range": f"bytes {start}-{end - 1}/{size}".encode(),
+                    b"content-length": str(end - start).encode(),
+                },
+            )
+            await send({"type": "http.response.start", "status": 206, "headers": raw})
             await self._send_ranges(send, ranges if send_body else [])
             return
         await self._send_multipart(send, ranges, size, send_body)
@@ -490,9 +592,14 @@ class FileResponse(Response):
         tail = f"\r\n--{boundary}--\r\n".encode("latin-1")
         length = sum(len(h) for h in part_heads) + sum(e - s for s, e in ranges)
         length += 2 * (len(ranges) - 1) + len(tail)
-        self.headers["content-type"] = f"multipart/byteranges; boundary={boundary}"
-        self.headers["content-length"] = str(length)
-        await send({"type": "http.response.start", "status": 206, "headers": self.raw_headers})
+        raw = _replace_headers(
+            self.raw_headers,
+            {
+                b"content-type": f"multipart/byteranges; boundary={boundary}".encode(),
+                b"content-length": str(length).encode(),
+            },
+        )
+        await send({"type": "http.response.start", "status": 206, "headers": raw})
         if not send_body:
             await send({"type": "http.response.body", "body": b""})
             return
@@ -521,8 +628,19 @@ class FileResponse(Response):
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
 
+def _replace_headers(
+    raw: list[tuple[bytes, bytes]], replace: dict[bytes, bytes]
+) -> list[tuple[bytes, bytes]]:
+    """A copy of ``raw`` with the headers named in ``replace`` set to its values."""
+    return [(k, v) for k, v in raw if k not in replace] + list(replace.items())
+
+
 async def _send_simple(
-    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+    send: Send,
+    status: int,
+    body: bytes,
+    extra: list[tuple[bytes, bytes]] | None = None,
+    send_body: bool = True,
 ) -> None:
     headers = [
         (b"content-type", b"text/plain; charset=utf-8"),
@@ -531,7 +649,7 @@ async def _send_simple(
     ]
     message: Message = {"type": "http.response.start", "status": status, "headers": headers}
     await send(message)
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body if send_body else b""})
 
 
 def _etag_matches(header: str, etag: str) -> bool:

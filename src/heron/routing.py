@@ -103,7 +103,7 @@ class _PathRoute(BaseRoute):
         self.name = name
         regex, self.path_format, self.param_convertors = compile_path(self.path)
         self.path_regex_source = regex
-        self.path_regex = re.compile(f"^{regex}$")
+        self.path_regex = re.compile(f"^{regex}\\Z")
         self.is_static = not self.param_convertors
 
     def convert_params(self, raw: Mapping[str, str]) -> dict[str, Any]:
@@ -257,7 +257,7 @@ class Mount(BaseRoute):
         for spec in reversed(middleware or ()):
             self.app = spec.build(self.app)
         regex, self.path_format, self.param_convertors = compile_path(self.path + "/{path:path}")
-        self.path_regex = re.compile(f"^{regex}$")
+        self.path_regex = re.compile(f"^{regex}\\Z")
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -333,7 +333,7 @@ class Host(BaseRoute):
         self.app = app
         self.name = name
         regex, self.host_format, self.param_convertors = compile_path(host)
-        self.host_regex = re.compile(f"^{regex}$")
+        self.host_regex = re.compile(f"^{regex}\\Z")
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -541,6 +541,9 @@ async def _redirect_to(
 ) -> None:
     url = URL(scope=scope)
     full = url.path[: len(url.path) - len(path)] + new_path if url.path.endswith(path) else new_path
+    # Never "//host/...": a Location starting with two slashes sends the browser to another
+    # site (the trailing-slash open redirect of several peers).
+    full = "/" + full.lstrip("/")
     response = RedirectResponse(url=str(url.replace(path=full)))
     await response(scope, receive, send)
 

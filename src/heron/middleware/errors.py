@@ -59,8 +59,13 @@ class ServerErrorMiddleware:
             raise
 
     async def error_response(self, request: Request, exc: Exception) -> Response:
-        """The 500 response for ``exc``: the debug page, the user's handler, or plain text."""
-        if self.debug:
+        """The 500 response for ``exc``: the debug page, the user's handler, or plain text.
+
+        The debug page is shown only to requests addressed to a loopback host, as the
+        Werkzeug debugger does since CVE-2024-34069: a ``debug=True`` left on in a
+        deployment does not hand tracebacks to the internet.
+        """
+        if self.debug and _is_loopback(request):
             return self.debug_response(request, exc)
         if self.handler is not None:
             if inspect.iscoroutinefunction(self.handler):
@@ -81,3 +86,15 @@ class ServerErrorMiddleware:
             )
             return HTMLResponse(page, status_code=500)
         return PlainTextResponse(text, status_code=500)
+
+
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]", "testserver"}
+
+
+def _is_loopback(request: Request) -> bool:
+    host = request.headers.get("host", "")
+    if host.startswith("["):
+        name = host.split("]")[0] + "]"
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name.lower() in _LOOPBACK_HOSTS or name.startswith("127.")

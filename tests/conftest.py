@@ -1,0 +1,38 @@
+"""Shared test setup: the tests directory on ``sys.path``, and a real-server fixture.
+
+With ``--import-mode=importlib`` test modules are not packages, so helper modules here
+(``servers``, ``apps_bad_input``) are imported by plain name once this directory is on
+``sys.path``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = str(Path(__file__).resolve().parent)
+if TESTS_DIR not in sys.path:
+    sys.path.insert(0, TESTS_DIR)
+
+from servers import Server, granian_available, serve  # noqa: E402
+
+_SERVERS = [
+    pytest.param(("uvicorn", "h11"), id="uvicorn-h11"),
+    pytest.param(("uvicorn", "httptools"), id="uvicorn-httptools"),
+    pytest.param(
+        ("granian", "auto"),
+        id="granian",
+        marks=pytest.mark.skipif(not granian_available(), reason="granian is not installed"),
+    ),
+]
+
+
+@pytest.fixture(scope="session", params=_SERVERS)
+def bad_input_server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    """``apps_bad_input:app`` served by a real server (one per kind, for the session)."""
+    kind, http = request.param
+    with serve("apps_bad_input:app", kind=kind, http=http) as server:
+        yield server

@@ -34,7 +34,7 @@ from heron.middleware import Middleware
 from heron.middleware.errors import ServerErrorMiddleware
 from heron.requests import Request
 from heron.responses import JSONResponse, Response
-from heron.routing import APIRouter, BaseRoute, Mount
+from heron.routing import APIRouter, BaseRoute, Mount, RouteDecorators
 from heron.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Heron"]
@@ -45,7 +45,7 @@ _Decorated = Callable[[Callable[..., Any]], Callable[..., Any]]
 DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
 
 
-class Heron:
+class Heron(RouteDecorators):
     """The application: an ASGI 3 app with FastAPI's and Flask's registration styles.
 
     Args:
@@ -336,51 +336,17 @@ class Heron:
         """Register an endpoint whose arguments come from its signature."""
         self.router.add_api_route(path, endpoint, **options)
 
-    def api_route(self, path: str, **options: Any) -> _Decorated:
-        """Decorator form of :meth:`add_api_route`."""
-        return self.router.api_route(path, **options)
-
-    def route(
-        self, path: str, methods: Collection[str] | None = None, **options: Any
+    def api_route(
+        self, path: str, *, methods: Collection[str] | None = None, **options: Any
     ) -> _Decorated:
-        """Flask's decorator (``str`` → HTML, ``dict`` → JSON, ``(body, status)`` tuples)."""
-        return self.router.route(path, methods=methods, **options)
+        """Decorator form of :meth:`add_api_route`."""
+        return self.router.api_route(path, methods=methods, **options)
 
-    def get(self, path: str, **options: Any) -> _Decorated:
-        """Register a GET endpoint (HEAD answered too)."""
-        return self.router.get(path, **options)
-
-    def post(self, path: str, **options: Any) -> _Decorated:
-        """Register a POST endpoint."""
-        return self.router.post(path, **options)
-
-    def put(self, path: str, **options: Any) -> _Decorated:
-        """Register a PUT endpoint."""
-        return self.router.put(path, **options)
-
-    def patch(self, path: str, **options: Any) -> _Decorated:
-        """Register a PATCH endpoint."""
-        return self.router.patch(path, **options)
-
-    def delete(self, path: str, **options: Any) -> _Decorated:
-        """Register a DELETE endpoint."""
-        return self.router.delete(path, **options)
-
-    def head(self, path: str, **options: Any) -> _Decorated:
-        """Register a HEAD endpoint."""
-        return self.router.head(path, **options)
-
-    def options(self, path: str, **options: Any) -> _Decorated:
-        """Register an OPTIONS endpoint."""
-        return self.router.options(path, **options)
-
-    def trace(self, path: str, **options: Any) -> _Decorated:
-        """Register a TRACE endpoint."""
-        return self.router.trace(path, **options)
-
-    def websocket(self, path: str, name: str | None = None, **options: Any) -> _Decorated:
-        """Register a WebSocket endpoint."""
-        return self.router.websocket(path, name=name, **options)
+    def add_api_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None, **options: Any
+    ) -> None:
+        """Register a WebSocket endpoint whose arguments come from its signature."""
+        self.router.add_api_websocket_route(path, endpoint, name=name, **options)
 
     def websocket_route(self, path: str, name: str | None = None) -> _Decorated:
         """Decorator for a Starlette-style WebSocket endpoint."""

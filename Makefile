@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/heron run examples.demo:app --host 127.0.0.1 --port 8000
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples
+	$(BIN)/ruff check src tests examples bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

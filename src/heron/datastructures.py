@@ -29,6 +29,7 @@ __all__ = [
     "State",
     "URLPath",
     "UploadFile",
+    "add_vary",
     "encode_header",
     "parse_query_string",
     "validate_header",
@@ -227,7 +228,11 @@ def _url_from_scope(scope: Scope) -> str:
         if ":" in host:
             host = f"[{host}]"  # an IPv6 literal
         default_port = {"http": 80, "https": 443, "ws": 80, "wss": 443}.get(scheme)
-        url = f"{scheme}://{host}{path}" if port == default_port else f"{scheme}://{host}:{port}{path}"
+        url = (
+            f"{scheme}://{host}{path}"
+            if port == default_port
+            else f"{scheme}://{host}:{port}{path}"
+        )
     if query_string:
         url += "?" + query_string.decode("latin-1")
     return url
@@ -416,6 +421,28 @@ class QueryParams(ImmutableMultiDict[str, str]):
         return urlencode(self._list)
 
 
+def add_vary(raw: list[tuple[bytes, bytes]], token: bytes) -> None:
+    """Add ``token`` to the ``Vary`` header of raw ASGI headers in place, once.
+
+    Looks at every ``Vary`` line, not only the first (an app may send several), and adds
+    nothing when one already holds the token or ``*``.
+    """
+    first = -1
+    wanted = token.lower()
+    for index, (name, value) in enumerate(raw):
+        if name.lower() == b"vary":
+            tokens = [t.strip().lower() for t in value.split(b",")]
+            if wanted in tokens or b"*" in tokens:
+                return
+            if first < 0:
+                first = index
+    if first < 0:
+        raw.append((b"vary", token))
+    else:
+        name, value = raw[first]
+        raw[first] = (name, value + b", " + token if value.strip() else token)
+
+
 class Headers(Mapping[str, str]):
     """Case-insensitive, read-only HTTP headers kept as the raw ASGI list.
 
@@ -577,12 +604,8 @@ class MutableHeaders(Headers):
         self._list.append(encode_header(key, value))
 
     def add_vary_header(self, vary: str) -> None:
-        """Add a token to ``Vary`` unless already there."""
-        existing = self.get("vary")
-        if existing is None:
-            self["vary"] = vary
-        elif vary.lower() not in [t.strip().lower() for t in existing.split(",")]:
-            self["vary"] = f"{existing}, {vary}"
+        """Add a token to ``Vary`` unless already there (any ``Vary`` line, or ``*``)."""
+        add_vary(self._list, vary.encode("latin-1"))
 
 
 class UploadFile:

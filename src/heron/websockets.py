@@ -18,7 +18,13 @@ from heron.exceptions import WebSocketDisconnect
 from heron.requests import HTTPConnection
 from heron.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState"]
+__all__ = [
+    "WebSocket",
+    "WebSocketClose",
+    "WebSocketDisconnect",
+    "WebSocketState",
+    "deny_handshake",
+]
 
 
 class WebSocketState(enum.Enum):
@@ -271,6 +277,31 @@ class WebSocket(HTTPConnection):
             await self.send(message)
 
         await response(self.scope, self._ws_receive, send)
+
+
+async def deny_handshake(scope: Scope, send: Send, response: ASGIApp, reason: str) -> None:
+    """Refuse a WebSocket handshake before accepting it (for middleware).
+
+    With the ASGI denial-response extension the client gets ``response`` as an HTTP
+    answer; without it, a policy-violation close, which servers answer with 403.
+
+    Args:
+        scope: The ``websocket`` scope.
+        send: The ASGI send callable.
+        response: An HTTP response (any Heron response).
+        reason: The close reason when denial responses are not supported.
+    """
+    if "websocket.http.response" not in (scope.get("extensions") or {}):
+        await send({"type": "websocket.close", "code": 1008, "reason": reason})
+        return
+
+    async def prefixed(message: Message) -> None:
+        await send({**message, "type": "websocket." + message["type"]})
+
+    async def no_receive() -> Message:
+        raise RuntimeError("A denial response does not read the connection")
+
+    await response(scope, no_receive, prefixed)
 
 
 class WebSocketClose:

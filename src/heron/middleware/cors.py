@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from heron.datastructures import add_vary
 from heron.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["ALL_METHODS", "SAFELISTED_HEADERS", "CORSMiddleware"]
@@ -47,25 +48,6 @@ _VARY = b"vary"
 _TEXT_PLAIN = (b"content-type", b"text/plain; charset=utf-8")
 
 
-def _add_vary(raw: _RawHeaders, token: bytes) -> None:
-    """Add ``token`` to the ``Vary`` header(s) of ``raw`` in place, once."""
-    # NOTE: looks at every Vary line, not only the first: an app may send several.
-    first = -1
-    wanted = token.lower()
-    for index, (name, value) in enumerate(raw):
-        if name.lower() == _VARY:
-            tokens = [t.strip().lower() for t in value.split(b",")]
-            if wanted in tokens or b"*" in tokens:
-                return
-            if first < 0:
-                first = index
-    if first < 0:
-        raw.append((_VARY, token))
-    else:
-        name, value = raw[first]
-        raw[first] = (name, value + b", " + token if value.strip() else token)
-
-
 def _merge_headers(
     headers: Iterable[tuple[bytes, bytes]], to_set: _RawHeaders, vary: bool
 ) -> _RawHeaders:
@@ -74,7 +56,7 @@ def _merge_headers(
     merged = [(k, v) for k, v in headers if k.lower() not in names] if names else list(headers)
     merged.extend(to_set)
     if vary:
-        _add_vary(merged, b"Origin")
+        add_vary(merged, b"Origin")
     return merged
 
 

@@ -24,6 +24,7 @@ import re
 import zlib
 from collections.abc import Sequence
 
+from heron.datastructures import add_vary
 from heron.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["DEFAULT_EXCLUDED_CONTENT_TYPES", "GZipMiddleware"]
@@ -61,24 +62,6 @@ def _positive_q(params: bytes) -> bool:
             # NOTE: a malformed weight reads as "not acceptable": sending identity is safe.
             return bool(_QVALUE_RE.fullmatch(value)) and float(value) > 0
     return True
-
-
-def _add_vary(raw: _RawHeaders, token: bytes) -> None:
-    """Add ``token`` to the ``Vary`` header(s) of ``raw`` in place, once."""
-    first = -1
-    wanted = token.lower()
-    for index, (name, value) in enumerate(raw):
-        if name.lower() == b"vary":
-            tokens = [t.strip().lower() for t in value.split(b",")]
-            if wanted in tokens or b"*" in tokens:
-                return
-            if first < 0:
-                first = index
-    if first < 0:
-        raw.append((b"vary", token))
-    else:
-        name, value = raw[first]
-        raw[first] = (name, value + b", " + token if value.strip() else token)
 
 
 def _set_header(raw: _RawHeaders, name: bytes, value: bytes | None) -> None:
@@ -131,7 +114,7 @@ class _GZipResponder:
             await self._send(message)
             return
         if self._level is None:
-            _add_vary(headers, b"Accept-Encoding")
+            add_vary(headers, b"Accept-Encoding")
             await self._send({**message, "headers": headers})
             return
         # NOTE: a copy of the message and its header list, changed later in place: the
@@ -142,7 +125,7 @@ class _GZipResponder:
         self._held = None
         assert self._level is not None
         headers: _RawHeaders = start["headers"]
-        _add_vary(headers, b"Accept-Encoding")
+        add_vary(headers, b"Accept-Encoding")
         body = message.get("body", b"")
         more_body = message.get("more_body", False)
         compressor = zlib.compressobj(self._level, zlib.DEFLATED, _GZIP_WBITS)

@@ -24,6 +24,7 @@ from urllib.parse import quote
 from heron.datastructures import URL
 from heron.responses import PlainTextResponse, RedirectResponse
 from heron.types import ASGIApp, Receive, Scope, Send
+from heron.websockets import deny_handshake
 
 __all__ = ["HTTPSRedirectMiddleware"]
 
@@ -61,26 +62,6 @@ def _secure_netloc(scope: Scope) -> str | None:
     return f"{name}:{port}"
 
 
-async def _deny_websocket(
-    scope: Scope, send: Send, status: int, reason: str, location: str | None = None
-) -> None:
-    """Refuse a WebSocket handshake with an HTTP response, or a close if unsupported."""
-    if "websocket.http.response" in (scope.get("extensions") or {}):
-        body = b"" if location is not None else reason.encode()
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        if location is not None:
-            # Quoted as RedirectResponse does: a Location header is ASCII.
-            headers.append((b"location", quote(location, safe=_URL_SAFE).encode("ascii")))
-        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
-    else:
-        # NOTE: a close before accept makes the server answer the handshake with 403.
-        await send({"type": "websocket.close", "code": 1008, "reason": reason})
-
-
 class HTTPSRedirectMiddleware:
     """Redirect ``http://`` to ``https://`` and ``ws://`` to ``wss://`` with 307.
 
@@ -112,12 +93,16 @@ class HTTPSRedirectMiddleware:
         netloc = _secure_netloc(scope)
         if netloc is None:
             if kind == "websocket":
-                await _deny_websocket(scope, send, 400, _INVALID_HOST.decode())
+                await deny_handshake(
+                    scope, send, PlainTextResponse(_INVALID_HOST, 400), _INVALID_HOST.decode()
+                )
             else:
                 await PlainTextResponse(_INVALID_HOST, status_code=400)(scope, receive, send)
             return
         url = URL(scope=scope).replace(scheme=_SECURE_SCHEMES[scheme], netloc=netloc)
         if kind == "websocket":
-            await _deny_websocket(scope, send, 307, "Use wss://", location=str(url))
+            location = quote(str(url), safe=_URL_SAFE)
+            redirect = PlainTextResponse(b"", 307, headers={"location": location})
+            await deny_handshake(scope, send, redirect, "Use wss://")
         else:
             await RedirectResponse(url, status_code=307)(scope, receive, send)

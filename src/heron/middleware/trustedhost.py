@@ -24,6 +24,7 @@ from heron.datastructures import URL
 from heron.exceptions import HeronError
 from heron.responses import PlainTextResponse, RedirectResponse, Response
 from heron.types import ASGIApp, Receive, Scope, Send
+from heron.websockets import deny_handshake
 
 __all__ = ["ENFORCE_DOMAIN_WILDCARD", "TrustedHostMiddleware", "request_host"]
 
@@ -55,20 +56,6 @@ def request_host(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
         return host[: host.index("]") + 1]
     host = host.partition(":")[0]
     return host[:-1] if host.endswith(".") else host
-
-
-async def _deny_websocket(scope: Scope, send: Send, status: int, body: bytes) -> None:
-    """Refuse a WebSocket handshake with an HTTP response, or a close if unsupported."""
-    if "websocket.http.response" in (scope.get("extensions") or {}):
-        headers = [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-        ]
-        await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": body})
-    else:
-        # NOTE: a close before accept makes the server answer the handshake with 403.
-        await send({"type": "websocket.close", "code": 1008, "reason": body.decode()})
 
 
 class TrustedHostMiddleware:
@@ -133,7 +120,9 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
-            await _deny_websocket(scope, send, 400, _INVALID_HOST)
+            await deny_handshake(
+                scope, send, PlainTextResponse(_INVALID_HOST, 400), _INVALID_HOST.decode()
+            )
             return
         response: Response
         if host is not None and self.www_redirect and host in self._www_targets:

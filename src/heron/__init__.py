@@ -12,6 +12,17 @@ from heron.applications import Heron
 from heron.background import BackgroundTasks
 from heron.datastructures import UploadFile
 from heron.exceptions import HTTPException, WebSocketDisconnect, WebSocketException
+from heron.param_functions import (
+    Body,
+    Cookie,
+    Depends,
+    File,
+    Form,
+    Header,
+    Path,
+    Query,
+    Security,
+)
 from heron.requests import Request
 from heron.responses import Response
 from heron.routing import APIRouter
@@ -20,10 +31,19 @@ from heron.websockets import WebSocket
 __all__ = [
     "APIRouter",
     "BackgroundTasks",
+    "Body",
+    "Cookie",
+    "Depends",
+    "File",
+    "Form",
     "HTTPException",
+    "Header",
     "Heron",
+    "Path",
+    "Query",
     "Request",
     "Response",
+    "Security",
     "UploadFile",
     "WebSocket",
     "WebSocketDisconnect",

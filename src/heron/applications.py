@@ -63,6 +63,7 @@ class Heron(RouteDecorators):
         default_response_class: Response class of routes that do not choose one.
         root_path: The path prefix the app is served under behind a proxy.
         max_body_size: Largest request body read, in bytes (413 above it); None: no limit.
+        dependencies: ``Depends(...)`` run for every route, results discarded.
         **extra: Other FastAPI settings (``openapi_url``, ``docs_url``…), kept as attributes.
     """
 
@@ -82,6 +83,7 @@ class Heron(RouteDecorators):
         default_response_class: type[Response] = JSONResponse,
         root_path: str = "",
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        dependencies: Sequence[Any] | None = None,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -95,7 +97,9 @@ class Heron(RouteDecorators):
             routes=routes,
             redirect_slashes=redirect_slashes,
             default_response_class=default_response_class,
+            dependencies=list(dependencies or []),
         )
+        self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.user_middleware: list[Middleware] = list(middleware or [])
         self.exception_handlers: dict[Any, Callable[..., Any]] = {
             HTTPException: http_exception_handler,

@@ -670,6 +670,13 @@ class UploadFile:
         else:
             await run_in_threadpool(self.file.close)
 
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        """Let pydantic accept an ``UploadFile`` as it is (form file fields)."""
+        from pydantic_core import core_schema
+
+        return core_schema.is_instance_schema(cls)
+
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, "

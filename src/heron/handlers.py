@@ -15,6 +15,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 import pydantic_core
@@ -22,7 +23,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from heron.background import BackgroundTasks
 from heron.concurrency import run_in_threadpool
-from heron.datastructures import parse_query_string
+from heron.dependencies.models import Dependant
+from heron.dependencies.solving import SolveContext, solve
 from heron.exceptions import (
     ClientDisconnect,
     HeronError,
@@ -137,145 +139,6 @@ async def read_body(receive: Receive, limit: int | None, scope: Scope | None = N
             return b"".join(chunks)
 
 
-def _param_errors(plan: EndpointPlan, exc: ValidationError) -> list[Any]:
-    sources = {f.name: (f.source, f.alias) for f in (*plan.path_params, *plan.query_params)}
-    errors = []
-    for error in exc.errors(include_url=False):
-        name = error["loc"][0]
-        source, alias = sources.get(str(name), ("query", name))
-        error["loc"] = (source, alias, *error["loc"][1:])
-        if error["type"] == "missing":
-            # COMPAT(fastapi): a missing parameter reports input None, not the whole dict.
-            error["input"] = None
-        errors.append(error)
-    return errors
-
-
-def _raw_params(plan: EndpointPlan, scope: Scope) -> dict[str, Any]:
-    raw: dict[str, Any] = {}
-    if plan.path_params:
-        path_params = scope["path_params"]
-        for f in plan.path_params:
-            raw[f.name] = path_params[f.alias]
-    if plan.query_params:
-        query_string: bytes = scope.get("query_string", b"")
-        if query_string:
-            fields = plan.query_by_alias
-            for key, value in parse_query_string(query_string.decode("latin-1")):
-                found = fields.get(key)
-                if found is None:
-                    continue
-                if found.is_list:
-                    raw.setdefault(found.name, []).append(value)
-                else:
-                    raw[found.name] = value  # the last one wins, as in FastAPI
-    return raw
-
-
-def _is_json_content(scope: Scope) -> bool:
-    for key, value in scope["headers"]:
-        if key == b"content-type":
-            media: bytes = value.split(b";", 1)[0].strip().lower()
-            return media == b"application/json" or (
-                media.startswith(b"application/") and media.endswith(b"+json")
-            )
-    return True  # COMPAT(fastapi): no Content-Type is read as JSON
-
-
-def _json_decode_error(body: bytes) -> dict[str, Any]:
-    try:
-        json.loads(body)
-    except json.JSONDecodeError as exc:
-        return {
-            "type": "json_invalid",
-            "loc": ("body", exc.pos),
-            "msg": "JSON decode error",
-            "input": {},
-            "ctx": {"error": exc.msg},
-        }
-    except (ValueError, RecursionError) as exc:
-        return {
-            "type": "json_invalid",
-            "loc": ("body", 0),
-            "msg": "JSON decode error",
-            "input": {},
-            "ctx": {"error": str(exc)},
-        }
-    return {
-        "type": "json_invalid",
-        "loc": ("body", 0),
-        "msg": "JSON decode error",
-        "input": {},
-        "ctx": {"error": "Invalid JSON"},
-    }
-
-
-def _validate_body(plan: EndpointPlan, scope: Scope, body: bytes) -> tuple[Any, list[Any]]:
-    field = plan.body
-    assert field is not None
-    if not body:
-        if field.required:
-            return None, [
-                {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
-            ]
-        return field.default, []
-    try:
-        if _is_json_content(scope):
-            # PERF: validate the bytes in one pass instead of json.loads + validate_python.
-            return field.adapter.validate_json(body), []
-        return field.adapter.validate_python(body), []
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        if errors and errors[0]["type"] == "json_invalid":
-            return None, [_json_decode_error(body)]
-        for error in errors:
-            error["loc"] = ("body", *error["loc"])
-        return None, errors
-
-
-async def _solve(
-    plan: EndpointPlan, scope: Scope, receive: Receive, send: Send
-) -> tuple[dict[str, Any], Response | None, BackgroundTasks | None]:
-    kwargs: dict[str, Any] = {}
-    errors: list[Any] = []
-    request: Request | None = None
-    if plan.request_names:
-        request = Request(scope, receive, send)
-        for name in plan.request_names:
-            kwargs[name] = request
-    if plan.params_model is not None:
-        try:
-            validated = plan.params_validator.validate_python(_raw_params(plan, scope))
-            kwargs.update(validated.__dict__)
-        except ValidationError as exc:
-            errors.extend(_param_errors(plan, exc))
-    body: bytes | None = None
-    if plan.body is not None:
-        if request is not None:
-            body = await request.body()
-        else:
-            # PERF: straight from receive, not through Request.stream(): -6 calls.
-            limit = getattr(scope.get("app"), "max_body_size", None)
-            body = await read_body(receive, limit, scope)
-        value, body_errors = _validate_body(plan, scope, body)
-        errors.extend(body_errors)
-        kwargs[plan.body.name] = value
-    if errors:
-        raise RequestValidationError(errors, body=body)
-    sub_response: Response | None = None
-    if plan.response_names:
-        sub_response = Response()
-        sub_response.status_code = None  # type: ignore[assignment]
-        for name in plan.response_names:
-            kwargs[name] = sub_response
-    background: BackgroundTasks | None = None
-    if plan.background_names:
-        background = BackgroundTasks()
-        for name in plan.background_names:
-            kwargs[name] = background
-    return kwargs, sub_response, background
-
-
 # ---------------------------------------------------------------- responding
 
 
@@ -329,6 +192,27 @@ _DIRECT_MEDIA: dict[type[Response], bytes] = {
 }
 
 
+def _reads_form(dependant: Dependant) -> bool:
+    return dependant.body_mode == "form" or any(
+        _reads_form(sub.dependant) for sub in dependant.dependencies
+    )
+
+
+async def _close_uploads(ctx: SolveContext) -> None:
+    if ctx.request is not None:
+        await ctx.request.close()
+
+
+def _validation_error(ctx: SolveContext) -> RequestValidationError:
+    body: Any = None
+    if ctx.request is not None and ctx.request._body is not None:
+        try:
+            body = json.loads(ctx.request._body)
+        except (ValueError, RecursionError):
+            body = ctx.request._body
+    return RequestValidationError(ctx.errors, body=body)
+
+
 class APIHandler:
     """The ASGI app serving one API route: solve → call → respond, as named steps.
 
@@ -351,6 +235,8 @@ class APIHandler:
         self.call = plan.call
         self.is_async = plan.is_async
         self.has_params = plan.has_params
+        # Form uploads are closed after the response, by the request's exit stack.
+        self.needs_exit_stack = plan.needs_exit_stack or _reads_form(plan)
         self.response_class = response_class
         self.status_code = status_code or 200
         self.flask_style = flask_style
@@ -363,9 +249,16 @@ class APIHandler:
         self.is_json = response_class is JSONResponse
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.needs_exit_stack:
+            await self._call_with_exit_stacks(scope, receive, send)
+            return
         try:
             if self.has_params:
-                kwargs, sub, background = await _solve(self.plan, scope, receive, send)
+                ctx = SolveContext(scope, receive, send)
+                kwargs = await solve(self.plan, ctx)
+                if ctx.errors:
+                    raise _validation_error(ctx)
+                sub, background = ctx.sub_response, ctx.background
             else:
                 kwargs, sub, background = {}, None, None
             if self.is_async:
@@ -397,6 +290,36 @@ class APIHandler:
             await _respond_to_exception(scope, receive, send, exc)
             return
         await response(scope, receive, send)
+
+    async def _call_with_exit_stacks(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The path of routes with ``yield`` dependencies.
+
+        Their cleanup sees the endpoint's exception, if any, before the exception handlers
+        answer it; ``scope="function"`` ones exit when the endpoint returns, the others
+        after the response has been sent.
+        """
+        responding = False
+        try:
+            async with AsyncExitStack() as request_stack:
+                ctx = SolveContext(scope, receive, send)
+                ctx.request_stack = request_stack
+                request_stack.push_async_callback(_close_uploads, ctx)
+                async with AsyncExitStack() as function_stack:
+                    ctx.function_stack = function_stack
+                    kwargs = await solve(self.plan, ctx)
+                    if ctx.errors:
+                        raise _validation_error(ctx)
+                    if self.is_async:
+                        raw = await self.call(**kwargs)
+                    else:
+                        raw = await run_in_threadpool(self.call, **kwargs)
+                response = self._build_response(raw, ctx.sub_response, ctx.background)
+                responding = True
+                await response(scope, receive, send)
+        except Exception as exc:
+            if responding:
+                raise
+            await _respond_to_exception(scope, receive, send, exc)
 
     def _validate_return(self, raw: Any) -> Any:
         assert self.return_adapter is not None

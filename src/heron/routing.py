@@ -627,6 +627,8 @@ class APIRoute(Route):
         self.tags: list[str] = list(options.get("tags") or [])
         self.methods = _with_head(methods or ["GET"])
         self.dependant = analyze_endpoint(endpoint, self.param_convertors)
+        self.dependencies = list(options.get("dependencies") or [])
+        _add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
         self.app = api_handler(
             self.dependant,
             response_class=self.response_class,
@@ -641,6 +643,7 @@ class APIRoute(Route):
         """A copy of this route under ``prefix`` (used by ``include_router``)."""
         options = {**self.options, **overrides}
         options["tags"] = [*overrides.get("tags", []), *self.tags]
+        options["dependencies"] = [*overrides.get("dependencies", []), *self.dependencies]
         methods = self.methods - {"HEAD"} if self.methods else None
         if self.methods and "HEAD" in self.methods and "GET" not in self.methods:
             methods = self.methods
@@ -656,6 +659,34 @@ class APIRoute(Route):
             middleware=self.middleware,
             **{k: v for k, v in options.items() if k != "response_class"},
         )
+
+
+def _add_route_dependencies(
+    dependant: Any, dependencies: Sequence[Any], path_param_names: Collection[str]
+) -> None:
+    """Put ``dependencies=[Depends(...)]`` of the route, its routers and the app first."""
+    if not dependencies:
+        return
+    from heron.dependencies.analysis import get_dependant
+    from heron.dependencies.models import SubDependency
+    from heron.params import Security
+
+    subs = []
+    for marker in dependencies:
+        scopes = list(marker.scopes) if isinstance(marker, Security) else []
+        sub = get_dependant(
+            marker.dependency,
+            path_param_names,
+            security_scopes=scopes,
+            use_cache=marker.use_cache,
+            scope=marker.scope,
+        )
+        subs.append(SubDependency(None, sub))
+    dependant.dependencies[:0] = subs
+    dependant.needs_exit_stack = dependant.needs_exit_stack or any(
+        sub.dependant.needs_exit_stack for sub in subs
+    )
+    dependant.has_params = True
 
 
 class APIWebSocketRoute(WebSocketRoute):
@@ -683,7 +714,10 @@ class _Include:
         response_class = self.options.get("default_response_class")
         for route in self.router.routes:
             if isinstance(route, APIRoute):
-                overrides: dict[str, Any] = {"tags": tags}
+                overrides: dict[str, Any] = {
+                    "tags": tags,
+                    "dependencies": list(self.options.get("dependencies") or []),
+                }
                 if response_class is not None and route.response_class is JSONResponse:
                     overrides["response_class"] = response_class
                 routes.append(route.with_prefix(self.prefix, **overrides))
@@ -855,7 +889,13 @@ class APIRouter(RouteDecorators, Router):
             include_in_schema=include_in_schema and self.include_in_schema,
             flask_style=flask_style,
             tags=[*self.tags, *(tags or [])],
-            **options,
+            **{
+                **options,
+                "dependencies": [
+                    *self.extra_options.get("dependencies", []),
+                    *options.get("dependencies", []),
+                ],
+            },
         )
         self.add_route(route)
 
@@ -896,10 +936,19 @@ class APIRouter(RouteDecorators, Router):
             raise HeronError("A path prefix must start with '/' and must not end with '/'")
         if router is self:
             raise HeronError("A router cannot include itself")
+        dependencies = [
+            *self.extra_options.get("dependencies", []),
+            *options.pop("dependencies", []),
+        ]
         link = _Include(
             router,
             self.prefix + prefix,
-            {"tags": list(tags or []), "default_response_class": default_response_class, **options},
+            {
+                "tags": list(tags or []),
+                "default_response_class": default_response_class,
+                "dependencies": dependencies,
+                **options,
+            },
         )
         router._parents.append(weakref.ref(self))
         self._includes.append((len(self._routes), link))

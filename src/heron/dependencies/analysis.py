@@ -1,122 +1,392 @@
-"""Signature → :class:`EndpointPlan`, once per route at registration.
+"""Signature → :class:`Dependant`, once per route at registration.
 
-Called by ``handlers.api_handler``. Decides for each argument where its value comes from:
-a path parameter (by name), the request body (a pydantic model or dataclass), the query
-string (any other type), or an injected object (``Request``, ``WebSocket``, ``Response``,
-``BackgroundTasks``, by annotation).
+Called by ``routing.APIRoute``. For each argument it decides where the value comes from:
+a marker (``Query()``, ``Header()``, ``Body()``, ``Form()``, ``File()``, ``Depends()``…)
+in ``Annotated[...]`` or as the default; else a path parameter by name; else the body for
+models, dataclasses, dicts and lists of those; else the query string. ``Request``,
+``WebSocket``, ``Response``, ``BackgroundTasks`` and ``SecurityScopes`` are injected by
+annotation. The scalar parameters of a dependant get one validator (a TypedDict per
+source, so ``loc`` comes out as FastAPI's ``["query", "name"]``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import types
 import typing
 from collections.abc import Callable, Collection
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, TypeAdapter, create_model
+from pydantic import BaseModel, Field, TypeAdapter
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+from typing_extensions import NotRequired, TypedDict  # noqa: UP035 - pydantic needs it on 3.11
 
+from heron import params
 from heron.background import BackgroundTasks
-from heron.dependencies.models import BodyField, EndpointPlan, ParamField
+from heron.datastructures import UploadFile
+from heron.dependencies.models import (
+    BodyField,
+    DefaultFactory,
+    Dependant,
+    ParamField,
+    SubDependency,
+)
 from heron.exceptions import HeronError
 from heron.requests import HTTPConnection
 from heron.responses import Response
+from heron.security.oauth2 import SecurityScopes
 
-__all__ = ["analyze_endpoint"]
+__all__ = ["analyze_endpoint", "get_dependant"]
 
-_SEQUENCE_ORIGINS = (list, set, tuple, frozenset, Collection, typing.Sequence)
+_SEQUENCES = (list, set, tuple, frozenset, Collection, typing.Sequence)
+_UNIONS = (typing.Union, types.UnionType)
 
 
 def _is_async(call: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(call):
+    if inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call):
         return True
     dunder_call = getattr(call, "__call__", None)  # noqa: B004
-    return inspect.iscoroutinefunction(dunder_call)
+    return inspect.iscoroutinefunction(dunder_call) or inspect.isasyncgenfunction(dunder_call)
+
+
+def _generator_kind(call: Callable[..., Any]) -> str | None:
+    target = call if inspect.isroutine(call) else getattr(call, "__call__", None)  # noqa: B004
+    if inspect.isclass(call):
+        return None
+    if inspect.isasyncgenfunction(target):
+        return "async"
+    if inspect.isgeneratorfunction(target):
+        return "sync"
+    return None
 
 
 def _is_subclass(annotation: Any, cls: type) -> bool:
     return inspect.isclass(annotation) and issubclass(annotation, cls)
 
 
+def _non_none(annotation: Any) -> list[Any]:
+    if get_origin(annotation) in _UNIONS:
+        return [a for a in get_args(annotation) if a is not type(None)]
+    return [annotation]
+
+
 def _is_body_type(annotation: Any) -> bool:
-    origin = get_origin(annotation)
-    if origin is typing.Union or (
-        origin is not None and str(origin) == "<class 'types.UnionType'>"
-    ):
-        return any(_is_body_type(a) for a in get_args(annotation) if a is not type(None))
-    if origin is dict or annotation is dict:
-        return True
-    if origin in _SEQUENCE_ORIGINS:
-        return any(_is_body_type(a) for a in get_args(annotation))
-    return _is_subclass(annotation, BaseModel) or dataclasses.is_dataclass(annotation)
+    for member in _non_none(annotation):
+        origin = get_origin(member)
+        if origin is Annotated:
+            if _is_body_type(get_args(member)[0]):
+                return True
+        elif member is dict or origin is dict:
+            return True
+        elif origin in _SEQUENCES:
+            if any(_is_body_type(a) for a in get_args(member)):
+                return True
+        elif _is_subclass(member, BaseModel) or dataclasses.is_dataclass(member):
+            return True
+    return False
 
 
 def _is_sequence(annotation: Any) -> bool:
-    origin = get_origin(annotation)
-    if origin is typing.Union or (
-        origin is not None and str(origin) == "<class 'types.UnionType'>"
-    ):
-        return any(_is_sequence(a) for a in get_args(annotation) if a is not type(None))
-    return origin in _SEQUENCE_ORIGINS or annotation in (list, set, tuple)
+    for member in _non_none(annotation):
+        origin = get_origin(member)
+        if origin is Annotated:
+            return _is_sequence(get_args(member)[0])
+        if origin in _SEQUENCES or member in (list, set, tuple, frozenset):
+            return True
+    return False
 
 
-def analyze_endpoint(call: Callable[..., Any], path_param_names: Collection[str]) -> EndpointPlan:
-    """Read ``call``'s signature and decide where each argument comes from.
+def _is_upload(annotation: Any) -> bool:
+    for member in _non_none(annotation):
+        if _is_subclass(member, UploadFile):
+            return True
+        if get_origin(member) in _SEQUENCES and any(_is_upload(a) for a in get_args(member)):
+            return True
+    return False
 
-    Args:
-        call: The endpoint function (or callable object).
-        path_param_names: The parameters the route's path captures.
 
-    Returns:
-        The endpoint's plan.
+def _is_bytes(annotation: Any) -> bool:
+    for member in _non_none(annotation):
+        if member is bytes:
+            return True
+        if get_origin(member) in _SEQUENCES and bytes in get_args(member):
+            return True
+    return False
+
+
+def _split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
+    if get_origin(annotation) is Annotated:
+        base, *meta = get_args(annotation)
+        return base, meta
+    return annotation, []
+
+
+def _marker_of(meta: list[Any], default: Any) -> tuple[Any, Any]:
+    """The parameter's marker (FieldInfo or Depends) and its real default."""
+    marker = None
+    for item in meta:
+        if isinstance(item, FieldInfo | params.Depends):
+            marker = item
+    if isinstance(default, FieldInfo | params.Depends):
+        if marker is not None:
+            raise HeronError("A parameter cannot have a marker both in Annotated and as default")
+        marker = default
+        default = marker.default if isinstance(marker, FieldInfo) else PydanticUndefined
+    return marker, default
+
+
+def _validation_type(base: Any, marker: FieldInfo | None, alias: str | None) -> Any:
+    """``base`` with the marker's constraints and the request name, for pydantic."""
+    metadata = list(marker.metadata) if marker is not None else []
+    extra: dict[str, Any] = {}
+    if alias is not None:
+        extra["alias"] = alias
+    if marker is not None and marker.discriminator is not None:
+        extra["discriminator"] = marker.discriminator
+    if extra:
+        metadata.append(Field(**extra))
+    if not metadata:
+        return base
+    return Annotated.__class_getitem__((base, *metadata))  # type: ignore[attr-defined]
+
+
+def _default_of(marker: FieldInfo | None, default: Any) -> Any:
+    if default is not PydanticUndefined and default is not inspect.Parameter.empty:
+        return default
+    if marker is not None:
+        if marker.default_factory is not None:
+            # Called per request by the solver (a one-argument factory is pydantic-only).
+            return DefaultFactory(marker.default_factory)  # type: ignore[arg-type]
+        return marker.default
+    return PydanticUndefined
+
+
+class _Builder:
+    """Collects one dependant's fields, then builds its validators."""
+
+    def __init__(self, dependant: Dependant) -> None:
+        self.dependant = dependant
+        self.scalars: dict[str, dict[str, Any]] = {}
+        self.param_models: dict[str, Any] = {}
+        self.defaults: dict[tuple[str, str], Any] = {}
+        self.body_types: dict[str, Any] = {}
+        self.embed = False
+        self.form = False
+
+    def add_param(
+        self, name: str, base: Any, marker: FieldInfo | None, source: str, default: Any
+    ) -> None:
+        if _is_subclass(base, BaseModel) and source != "path":
+            fields = tuple(
+                (info.alias or field_name, _is_sequence(info.annotation))
+                for field_name, info in base.model_fields.items()
+            )
+            self.param_models[source] = base
+            self.dependant.params.append(ParamField(name, name, source, False, fields))
+            return
+        alias = marker.alias if marker is not None and marker.alias else name
+        if source == "header" and not (marker is not None and marker.alias):
+            if getattr(marker, "convert_underscores", True):
+                alias = name.replace("_", "-")
+        field = ParamField(name, alias, source, _is_sequence(base))
+        self.dependant.params.append(field)
+        value_type = _validation_type(base, marker, alias)
+        resolved = _default_of(marker, default)
+        key = name
+        if resolved is PydanticUndefined:
+            self.scalars.setdefault(source, {})[key] = value_type
+        else:
+            self.scalars.setdefault(source, {})[key] = NotRequired[value_type]
+            self.defaults[(source, name)] = resolved
+
+    def add_body(self, name: str, base: Any, marker: FieldInfo | None, default: Any) -> None:
+        is_form = isinstance(marker, params.Form)
+        if is_form:
+            self.form = True
+        if isinstance(marker, params.Body) and marker.embed:
+            self.embed = True
+        alias = marker.alias if marker is not None and marker.alias else name
+        resolved = _default_of(marker, default)
+        model_fields = None
+        if is_form and _is_subclass(base, BaseModel):
+            model_fields = tuple(
+                (info.alias or field_name, _is_sequence(info.annotation))
+                for field_name, info in base.model_fields.items()
+            )
+        field = BodyField(
+            name,
+            alias,
+            _validation_type(base, marker, None),
+            resolved is PydanticUndefined,
+            is_list=_is_sequence(base),
+            is_file=_is_upload(base) or isinstance(marker, params.File),
+            is_bytes=_is_bytes(base) and isinstance(marker, params.File),
+            model_fields=model_fields,
+        )
+        self.dependant.body.append(field)
+        self.body_types[name] = (_validation_type(base, marker, alias), resolved)
+
+    def finish(self) -> None:
+        dependant = self.dependant
+        sources: dict[str, Any] = {}
+        for source, fields in self.scalars.items():
+            sources[source] = TypedDict(f"{source}_params", fields)  # type: ignore[operator]
+        for source, model in self.param_models.items():
+            if source in sources:
+                raise HeronError(f"{source}: a parameter model cannot be mixed with scalars")
+            sources[source] = model
+        if sources:
+            shape = TypedDict(  # type: ignore[misc]
+                "params", {k: NotRequired[v] for k, v in sources.items()}
+            )
+            dependant.params_validator = TypeAdapter(shape).validator
+        dependant.param_defaults = self.defaults
+        grouped: dict[str, list[ParamField]] = {}
+        for param in dependant.params:
+            grouped.setdefault(param.source, []).append(param)
+        dependant.params_by_source = list(grouped.items())
+        self._finish_body()
+        dependant.query_by_alias = {
+            p.alias: p for p in dependant.params if p.source == "query" and p.model_fields is None
+        }
+        dependant.has_params = bool(
+            dependant.params
+            or dependant.body
+            or dependant.dependencies
+            or dependant.request_names
+            or dependant.websocket_names
+            or dependant.response_names
+            or dependant.background_names
+            or dependant.scopes_names
+        )
+
+    def _finish_body(self) -> None:
+        dependant = self.dependant
+        if not dependant.body:
+            return
+        if self.form:
+            dependant.body_mode = "form"
+        elif len(dependant.body) == 1 and not self.embed:
+            dependant.body_mode = "single"
+            dependant.body_validator = TypeAdapter(dependant.body[0].annotation)
+            return
+        else:
+            dependant.body_mode = "embed"
+        fields = {}
+        for body_field in dependant.body:
+            value_type, default = self.body_types[body_field.name]
+            if body_field.model_fields is not None and dependant.body_mode == "form":
+                value_type = body_field.annotation
+            fields[body_field.name] = (
+                value_type if default is PydanticUndefined else NotRequired[value_type]
+            )
+            if default is not PydanticUndefined:
+                self.defaults[("body", body_field.name)] = default
+        body_shape = TypedDict("body", fields)  # type: ignore[misc]
+        dependant.body_validator = TypeAdapter(body_shape).validator
+
+
+def get_dependant(
+    call: Callable[..., Any],
+    path_param_names: Collection[str],
+    *,
+    security_scopes: list[str] | None = None,
+    use_cache: bool = True,
+    scope: str | None = None,
+) -> Dependant:
+    """Analyse ``call`` (an endpoint or a dependency) into a :class:`Dependant`.
 
     Raises:
-        HeronError: For a signature Heron cannot serve (e.g. two body parameters).
+        HeronError: For a signature Heron cannot serve, naming the function.
     """
-    from heron.websockets import WebSocket
-
-    signature = inspect.signature(call)
     try:
-        hints = typing.get_type_hints(call, include_extras=False)
+        signature = inspect.signature(call)
+    except (TypeError, ValueError) as exc:
+        raise HeronError(f"Cannot read the signature of {call!r}") from exc
+    hint_target: Any = call
+    if inspect.isclass(call):
+        hint_target = call.__init__
+    elif not inspect.isroutine(call):
+        hint_target = call.__call__  # type: ignore[operator]
+    try:
+        hints = typing.get_type_hints(hint_target, include_extras=True)
     except (NameError, TypeError) as exc:
         raise HeronError(f"Cannot resolve the annotations of {call!r}: {exc}") from exc
-    plan = EndpointPlan(call=call, is_async=_is_async(call))
-    fields: dict[str, Any] = {}
+    dependant = Dependant(
+        call=call,
+        is_async=_is_async(call),
+        generator=_generator_kind(call),
+        security_scopes=list(security_scopes or []),
+        use_cache=use_cache,
+        scope=scope,
+    )
+    builder = _Builder(dependant)
     for name, param in signature.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
         annotation = hints.get(name, Any)
-        default = ... if param.default is param.empty else param.default
-        if _is_subclass(annotation, WebSocket):
-            plan.websocket_names.append(name)
-        elif _is_subclass(annotation, HTTPConnection):
-            plan.request_names.append(name)
-        elif _is_subclass(annotation, Response):
-            plan.response_names.append(name)
-        elif _is_subclass(annotation, BackgroundTasks):
-            plan.background_names.append(name)
-        elif name in path_param_names:
-            plan.path_params.append(ParamField(name, name, "path"))
-            fields[name] = (annotation, ...)
-        elif _is_body_type(annotation):
-            if plan.body is not None:
-                raise HeronError(f"{call.__name__}: more than one body parameter ({name})")
-            plan.body = BodyField(
-                name, TypeAdapter(annotation), default is ..., None if default is ... else default
-            )
-        else:
-            is_list = _is_sequence(annotation)
-            plan.query_params.append(ParamField(name, name, "query", is_list))
-            fields[name] = (annotation, default)
-    plan.query_by_alias = {f.alias: f for f in plan.query_params}
-    if fields:
-        # PERF: one model over every scalar parameter = one pydantic-core call per request
-        # (FastAPI makes one call per parameter).
-        plan.params_model = create_model(
-            f"{getattr(call, '__name__', 'endpoint')}_params", **fields
-        )
-        plan.params_validator = plan.params_model.__pydantic_validator__
+        _analyze_param(builder, name, annotation, param.default, path_param_names)
+    builder.finish()
+    dependant.needs_exit_stack = dependant.generator is not None or any(
+        sub.dependant.needs_exit_stack for sub in dependant.dependencies
+    )
     return_annotation = hints.get("return")
     if return_annotation is not None and _is_body_type(return_annotation):
-        plan.return_annotation = return_annotation
-    return plan
+        dependant.return_annotation = return_annotation
+    return dependant
+
+
+def _analyze_param(
+    builder: _Builder, name: str, annotation: Any, default: Any, path_param_names: Collection[str]
+) -> None:
+    dependant = builder.dependant
+    base, meta = _split_annotated(annotation)
+    default = PydanticUndefined if default is inspect.Parameter.empty else default
+    marker, default = _marker_of(meta, default)
+    if isinstance(marker, params.Depends):
+        target = marker.dependency if marker.dependency is not None else base
+        scopes = list(dependant.security_scopes)
+        if isinstance(marker, params.Security):
+            scopes += marker.scopes
+        sub = get_dependant(
+            target,
+            path_param_names,
+            security_scopes=scopes,
+            use_cache=marker.use_cache,
+            scope=marker.scope,
+        )
+        if isinstance(marker, params.Security):
+            sub.security_scopes = scopes
+        dependant.dependencies.append(SubDependency(name, sub))
+        return
+    from heron.websockets import WebSocket
+
+    if _is_subclass(base, WebSocket):
+        dependant.websocket_names.append(name)
+    elif _is_subclass(base, HTTPConnection):
+        dependant.request_names.append(name)
+    elif _is_subclass(base, Response):
+        dependant.response_names.append(name)
+    elif _is_subclass(base, BackgroundTasks):
+        dependant.background_names.append(name)
+    elif _is_subclass(base, SecurityScopes):
+        dependant.scopes_names.append(name)
+    elif isinstance(marker, params.Param):
+        builder.add_param(name, base, marker, marker.in_.value, default)
+    elif isinstance(marker, params.Body):
+        builder.add_body(name, base, marker, default)
+    elif name in path_param_names:
+        builder.add_param(name, base, marker, "path", default)
+    elif _is_upload(base):
+        builder.add_body(name, base, params.File(), default)
+    elif _is_body_type(base) or (marker is not None and _is_body_type(base)):
+        builder.add_body(name, base, marker, default)
+    else:
+        builder.add_param(name, base, marker, "query", default)
+
+
+def analyze_endpoint(call: Callable[..., Any], path_param_names: Collection[str]) -> Dependant:
+    """The endpoint's dependant (see :func:`get_dependant`)."""
+    return get_dependant(call, path_param_names)

@@ -1,7 +1,8 @@
-"""The plan an endpoint's signature compiles to; read by ``handlers`` on every request.
+"""The dependency tree an endpoint's signature compiles to (``Dependant``).
 
-Everything the request path needs to know about parameters is decided here, once: where
-each value comes from, and the single validator that checks them all.
+Built once per route by ``analysis``; read on every request by ``solving``. Everything
+the request path needs is decided here: where each value comes from and the single
+validator that checks each group of values.
 """
 
 from __future__ import annotations
@@ -10,88 +11,145 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import TypeAdapter
 
-__all__ = ["BodyField", "EndpointPlan", "ParamField"]
+__all__ = [
+    "BodyField",
+    "DefaultFactory",
+    "Dependant",
+    "EndpointPlan",
+    "ParamField",
+    "SubDependency",
+]
 
 
 @dataclass(frozen=True, slots=True)
+class DefaultFactory:
+    """A parameter default made per request (``Query(default_factory=list)``)."""
+
+    factory: Callable[[], Any]
+
+
+@dataclass(slots=True)
 class ParamField:
-    """A scalar parameter read from the path or the query string.
+    """A scalar parameter (path, query, header or cookie), or a parameter model.
 
     Attributes:
-        name: The endpoint's argument name.
-        alias: The name in the request (query key or path parameter).
-        source: ``"path"`` or ``"query"``.
-        is_list: Collect every value of a repeated query key.
+        name: The argument name.
+        alias: The name in the request.
+        source: ``"path"``, ``"query"``, ``"header"`` or ``"cookie"``.
+        is_list: Collect every value of a repeated key.
+        model_fields: For a parameter model (``Annotated[Model, Query()]``): its fields as
+            ``(alias, is_list)``; the model is filled from the whole source.
     """
 
     name: str
     alias: str
     source: str
     is_list: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class BodyField:
-    """The request body, validated straight from the JSON bytes.
-
-    Attributes:
-        name: The endpoint's argument name.
-        adapter: The pydantic validator for the annotation.
-        required: Whether an empty body is an error.
-        default: The value when the body is empty and not required.
-    """
-
-    name: str
-    adapter: TypeAdapter[Any]
-    required: bool
-    default: Any = None
+    model_fields: tuple[tuple[str, bool], ...] | None = None
 
 
 @dataclass(slots=True)
-class EndpointPlan:
-    """What to do for an endpoint, decided from its signature once.
+class BodyField:
+    """A value read from the body (JSON, or a form field/file).
 
     Attributes:
-        call: The endpoint.
-        is_async: Whether to await it (else it runs in the thread pool).
-        path_params: Path parameters to validate.
-        query_params: Query parameters to validate.
-        params_model: One pydantic model over every path and query parameter
-            (``None`` when there are none): one validation call per request.
-        body: The body parameter, if any.
-        request_names: Arguments that receive the ``Request``.
-        websocket_names: Arguments that receive the ``WebSocket``.
-        response_names: Arguments that receive the sub-``Response`` (headers, cookies, status).
-        background_names: Arguments that receive the ``BackgroundTasks``.
-        return_annotation: The declared return type, if a model to validate against.
-        query_by_alias: The query parameters by their name in the request.
-        params_validator: ``params_model``'s pydantic-core validator, called directly.
+        name: The argument name.
+        alias: The key in the body object or form.
+        annotation: The declared type, with its FieldInfo.
+        required: Whether it must be present.
+        is_list: (forms) collect every value of a repeated field.
+        is_file: (forms) a file part.
+        is_bytes: (forms) a file read into ``bytes``.
+        model_fields: For a form model: its fields as ``(alias, is_list)``.
+    """
+
+    name: str
+    alias: str
+    annotation: Any
+    required: bool
+    is_list: bool = False
+    is_file: bool = False
+    is_bytes: bool = False
+    model_fields: tuple[tuple[str, bool], ...] | None = None
+
+
+@dataclass(slots=True)
+class SubDependency:
+    """A dependency of a dependant, and the argument its value goes to (None: discarded)."""
+
+    name: str | None
+    dependant: Dependant
+
+
+@dataclass(slots=True)
+class Dependant:
+    """An endpoint or a dependency, analysed.
+
+    Attributes:
+        call: The function, class or callable.
+        is_async: Whether calling it returns an awaitable.
+        generator: ``None``, ``"sync"`` or ``"async"`` for ``yield`` dependencies.
+        params: Scalar parameters and parameter models.
+        params_validator: One pydantic-core validator over ``params`` (None if empty).
+        body: Body parameters.
+        body_mode: ``"single"`` (the whole JSON body is the one parameter), ``"embed"``
+            (a JSON object of parameters), ``"form"``, or ``None``.
+        body_validator: The validator for the body (type or embedding model).
+        dependencies: Sub-dependencies, in signature order (route-level ones first).
+        request_names: Arguments receiving the ``Request`` (or ``HTTPConnection``).
+        websocket_names: Arguments receiving the ``WebSocket``.
+        response_names: Arguments receiving the sub-``Response``.
+        background_names: Arguments receiving the ``BackgroundTasks``.
+        scopes_names: Arguments receiving the ``SecurityScopes``.
+        security_scopes: Scopes this use declares (``Security(scopes=...)``).
+        use_cache: Reuse the value within a request.
+        scope: ``"function"`` or ``"request"`` for yield dependencies.
+        return_annotation: The declared return type, for ``response_model``.
+        query_by_alias: Scalar query parameters by request name.
+        needs_exit_stack: Whether this tree holds a ``yield`` dependency.
     """
 
     call: Callable[..., Any]
     is_async: bool
-    path_params: list[ParamField] = field(default_factory=list)
-    query_params: list[ParamField] = field(default_factory=list)
-    params_model: type[BaseModel] | None = None
-    body: BodyField | None = None
+    generator: str | None = None
+    params: list[ParamField] = field(default_factory=list)
+    params_validator: Any = None
+    body: list[BodyField] = field(default_factory=list)
+    body_mode: str | None = None
+    body_validator: TypeAdapter[Any] | Any = None
+    dependencies: list[SubDependency] = field(default_factory=list)
     request_names: list[str] = field(default_factory=list)
     websocket_names: list[str] = field(default_factory=list)
     response_names: list[str] = field(default_factory=list)
     background_names: list[str] = field(default_factory=list)
+    scopes_names: list[str] = field(default_factory=list)
+    security_scopes: list[str] = field(default_factory=list)
+    use_cache: bool = True
+    scope: str | None = None
     return_annotation: Any = None
     query_by_alias: dict[str, ParamField] = field(default_factory=dict)
-    params_validator: Any = None
+    needs_exit_stack: bool = False
+    has_params: bool = False
+    param_defaults: dict[tuple[str, str], Any] = field(default_factory=dict)
+    params_by_source: list[tuple[str, list[ParamField]]] = field(default_factory=list)
 
     @property
-    def has_params(self) -> bool:
-        """Whether any argument must be solved per request."""
-        return bool(
-            self.params_model
-            or self.body
-            or self.request_names
-            or self.websocket_names
-            or self.response_names
-            or self.background_names
-        )
+    def cache_key(self) -> tuple[Callable[..., Any], tuple[str, ...]]:
+        """What identifies this dependency's value within a request."""
+        return self.call, tuple(sorted(self.security_scopes))
+
+    @property
+    def path_params(self) -> list[ParamField]:
+        """The path parameters."""
+        return [p for p in self.params if p.source == "path"]
+
+    @property
+    def query_params(self) -> list[ParamField]:
+        """The query parameters."""
+        return [p for p in self.params if p.source == "query"]
+
+
+# The name handlers and earlier code use for the endpoint's own dependant.
+EndpointPlan = Dependant

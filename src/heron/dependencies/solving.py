@@ -1,0 +1,412 @@
+"""Per request: the values of an endpoint's arguments, dependencies first.
+
+Called by ``handlers.APIHandler`` for every request to a route with parameters; calls
+the dependencies (sync ones in the thread pool, ``yield`` ones through the request's exit
+stacks) and the validators ``analysis`` built. Errors of every part are collected and
+raised once, as FastAPI's ``RequestValidationError``.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from typing import Any
+
+from pydantic import ValidationError
+
+from heron.background import BackgroundTasks
+from heron.concurrency import run_in_threadpool
+from heron.datastructures import UploadFile, parse_query_string
+from heron.dependencies.models import DefaultFactory, Dependant, ParamField
+from heron.requests import Request, cookie_parser
+from heron.responses import Response
+from heron.security.oauth2 import SecurityScopes
+from heron.types import Receive, Scope, Send
+
+__all__ = ["SolveContext", "solve"]
+
+
+class SolveContext:
+    """What solving one request needs and produces, passed explicitly to every step."""
+
+    __slots__ = (
+        "background",
+        "cache",
+        "errors",
+        "function_stack",
+        "receive",
+        "request",
+        "request_stack",
+        "scope",
+        "send",
+        "sub_response",
+        "websocket",
+    )
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self.request: Request | None = None
+        self.websocket: Any = None
+        self.errors: list[Any] = []
+        self.cache: dict[Any, Any] = {}
+        self.sub_response: Response | None = None
+        self.background: BackgroundTasks | None = None
+        self.request_stack: AsyncExitStack | None = None
+        self.function_stack: AsyncExitStack | None = None
+
+    def get_request(self) -> Request:
+        """The request, built on first use and shared by every dependency."""
+        if self.request is None:
+            self.request = Request(self.scope, self.receive, self.send)
+        return self.request
+
+    def get_sub_response(self) -> Response:
+        """The response whose headers, cookies and status apply to the final one."""
+        if self.sub_response is None:
+            response = Response()
+            response.status_code = None  # type: ignore[assignment]
+            self.sub_response = response
+        return self.sub_response
+
+    def get_background(self) -> BackgroundTasks:
+        """The background tasks of this request."""
+        if self.background is None:
+            self.background = BackgroundTasks()
+        return self.background
+
+
+# ---------------------------------------------------------------- scalar parameters
+
+
+def _cookies_of(scope: Scope) -> dict[str, str]:
+    cookies: dict[str, str] = {}
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            cookies.update(cookie_parser(value.decode("latin-1")))
+    return cookies
+
+
+def _source_values(source: str, scope: Scope) -> dict[str, list[str]]:
+    """Every value of one source by request name (header names lower-case)."""
+    values: dict[str, list[str]] = {}
+    if source == "query":
+        query_string = scope.get("query_string", b"").decode("latin-1")
+        for key, value in parse_query_string(query_string):
+            values.setdefault(key, []).append(value)
+    elif source == "header":
+        for key, value in scope["headers"]:
+            values.setdefault(key.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+    else:
+        values = {key: [value] for key, value in _cookies_of(scope).items()}
+    return values
+
+
+def _model_values(param: ParamField, values: dict[str, list[str]], source: str) -> dict[str, Any]:
+    """The input of a parameter model: its fields, plus unknown keys for extra="forbid"."""
+    assert param.model_fields is not None
+    first = source != "query"
+    group: dict[str, Any] = {}
+    for alias, is_list in param.model_fields:
+        lookup = alias.replace("_", "-").lower() if source == "header" else alias
+        found = values.get(lookup)
+        if found:
+            group[alias] = found if is_list else (found[0] if first else found[-1])
+    if source in ("query", "cookie"):
+        for key, found in values.items():
+            group.setdefault(key, found[0] if first else found[-1])
+    return group
+
+
+def _raw_params(dependant: Dependant, scope: Scope) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for source, fields in dependant.params_by_source:
+        if source == "path":
+            path_params = scope["path_params"]
+            raw["path"] = {p.alias: path_params.get(p.alias) for p in fields}
+            continue
+        values = _source_values(source, scope)
+        if fields[0].model_fields is not None:
+            raw[source] = _model_values(fields[0], values, source)
+            continue
+        first = source != "query"  # the last query value wins, the first header, as FastAPI
+        group: dict[str, Any] = {}
+        for param in fields:
+            found = values.get(param.alias.lower() if source == "header" else param.alias)
+            if found:
+                group[param.alias] = found if param.is_list else (found[0] if first else found[-1])
+        raw[source] = group
+    return raw
+
+
+def _assign_params(dependant: Dependant, validated: dict[str, Any], kwargs: dict[str, Any]) -> None:
+    for param in dependant.params:
+        group = validated.get(param.source, {})
+        if param.model_fields is not None:
+            kwargs[param.name] = group
+        elif param.name in group:
+            kwargs[param.name] = group[param.name]
+        else:
+            kwargs[param.name] = _default(dependant.param_defaults[(param.source, param.name)])
+
+
+def _default(value: Any) -> Any:
+    return value.factory() if isinstance(value, DefaultFactory) else value
+
+
+def _param_errors(exc: ValidationError) -> list[Any]:
+    errors = []
+    for error in exc.errors(include_url=False):
+        if error["type"] == "missing":
+            # COMPAT(fastapi): a missing parameter reports input None, not the whole dict.
+            error["input"] = None
+        errors.append(error)
+    return errors
+
+
+# ---------------------------------------------------------------- the body
+
+
+def _is_json_content(scope: Scope) -> bool:
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            media: bytes = value.split(b";", 1)[0].strip().lower()
+            return media == b"application/json" or (
+                media.startswith(b"application/") and media.endswith(b"+json")
+            )
+    return True  # COMPAT(fastapi): no Content-Type is read as JSON
+
+
+def _json_decode_error(body: bytes) -> dict[str, Any]:
+    try:
+        json.loads(body)
+    except json.JSONDecodeError as exc:
+        position, message = exc.pos, exc.msg
+    except (ValueError, RecursionError) as exc:
+        position, message = 0, str(exc)
+    else:
+        position, message = 0, "Invalid JSON"
+    return {
+        "type": "json_invalid",
+        "loc": ("body", position),
+        "msg": "JSON decode error",
+        "input": {},
+        "ctx": {"error": message},
+    }
+
+
+async def _read_body(ctx: SolveContext) -> bytes:
+    if ctx.request is not None:
+        return await ctx.request.body()
+    from heron.handlers import read_body
+
+    limit = getattr(ctx.scope.get("app"), "max_body_size", None)
+    body = await read_body(ctx.receive, limit, ctx.scope)
+    # Later readers (a dependency asking for the Request) see the same bytes.
+    request = ctx.get_request()
+    request._body = body
+    return body
+
+
+def _body_errors(exc: ValidationError, body: bytes | None) -> list[Any]:
+    errors = exc.errors(include_url=False)
+    if body is not None and errors and errors[0]["type"] == "json_invalid":
+        return [_json_decode_error(body)]
+    for error in errors:
+        error["loc"] = ("body", *error["loc"])
+        if error["type"] == "missing" and body is not None and not body:
+            error["input"] = None
+    return errors
+
+
+async def _solve_json_body(dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]) -> None:
+    body = await _read_body(ctx)
+    validator = dependant.body_validator
+    if dependant.body_mode == "single":
+        field = dependant.body[0]
+        if not body:
+            if field.required:
+                ctx.errors.append(
+                    {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+                )
+            else:
+                kwargs[field.name] = _default(dependant.param_defaults.get(("body", field.name)))
+            return
+        try:
+            if _is_json_content(ctx.scope):
+                # PERF: validate the bytes in one pass instead of json.loads + validate_python.
+                kwargs[field.name] = validator.validate_json(body)
+            else:
+                kwargs[field.name] = validator.validate_python(body)
+        except ValidationError as exc:
+            ctx.errors.extend(_body_errors(exc, body))
+        return
+    try:
+        if not body:
+            values = validator.validate_python({})
+        elif _is_json_content(ctx.scope):
+            values = validator.validate_json(body)
+        else:
+            values = validator.validate_python(body)
+    except ValidationError as exc:
+        ctx.errors.extend(_body_errors(exc, body))
+        return
+    _assign_body(dependant, values, kwargs)
+
+
+def _assign_body(dependant: Dependant, values: dict[str, Any], kwargs: dict[str, Any]) -> None:
+    for field in dependant.body:
+        if field.name in values:
+            kwargs[field.name] = values[field.name]
+        else:
+            kwargs[field.name] = _default(dependant.param_defaults.get(("body", field.name)))
+
+
+async def _solve_form_body(dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]) -> None:
+    form = await ctx.get_request().form()
+    raw: dict[str, Any] = {}
+    for field in dependant.body:
+        if field.model_fields is not None:
+            raw[field.name] = {
+                alias: (form.getlist(alias) if is_list else form[alias])
+                for alias, is_list in field.model_fields
+                if alias in form
+            }
+            continue
+        if field.alias not in form:
+            continue
+        value: Any = form.getlist(field.alias) if field.is_list else form[field.alias]
+        if field.is_bytes:
+            value = (
+                [await _read_upload(v) for v in value]
+                if field.is_list
+                else await _read_upload(value)
+            )
+        raw[field.alias] = value
+    try:
+        values = dependant.body_validator.validate_python(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        model_names = {f.name for f in dependant.body if f.model_fields is not None}
+        for error in errors:
+            loc = error["loc"]
+            if loc and loc[0] in model_names:
+                loc = loc[1:]  # a form model's fields are the form's fields
+            error["loc"] = ("body", *loc)
+            if error["type"] == "missing":
+                error["input"] = None
+        ctx.errors.extend(errors)
+        return
+    _assign_body(dependant, values, kwargs)
+
+
+async def _read_upload(value: Any) -> Any:
+    if isinstance(value, UploadFile):
+        return await value.read()
+    return value.encode() if isinstance(value, str) else value
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+async def _enter_generator(dependant: Dependant, kwargs: dict[str, Any], ctx: SolveContext) -> Any:
+    stack = ctx.function_stack if dependant.scope == "function" else ctx.request_stack
+    if stack is None:
+        raise RuntimeError("A yield dependency needs the request's exit stack")
+    if dependant.generator == "async":
+        return await stack.enter_async_context(asynccontextmanager(dependant.call)(**kwargs))
+    manager = contextmanager(dependant.call)(**kwargs)
+    value = await run_in_threadpool(manager.__enter__)
+
+    async def exit_in_thread(*exc_info: Any) -> bool | None:
+        return await run_in_threadpool(manager.__exit__, *exc_info)
+
+    stack.push_async_exit(exit_in_thread)
+    return value
+
+
+async def _call(dependant: Dependant, kwargs: dict[str, Any], ctx: SolveContext) -> Any:
+    if dependant.generator is not None:
+        return await _enter_generator(dependant, kwargs, ctx)
+    if dependant.is_async:
+        return await dependant.call(**kwargs)
+    return await run_in_threadpool(dependant.call, **kwargs)
+
+
+def _override(dependant: Dependant, ctx: SolveContext) -> Dependant:
+    app = ctx.scope.get("app")
+    overrides = getattr(app, "dependency_overrides", None)
+    if not overrides:
+        return dependant
+    replacement = overrides.get(dependant.call)
+    if replacement is None:
+        return dependant
+    plans: dict[Any, Dependant] = app.__dict__.setdefault("_override_plans", {})
+    key = (replacement, tuple(dependant.security_scopes))
+    plan = plans.get(key)
+    if plan is None:
+        from heron.dependencies.analysis import get_dependant
+
+        plan = get_dependant(
+            replacement,
+            ctx.scope.get("path_params", {}).keys(),
+            security_scopes=dependant.security_scopes,
+            use_cache=dependant.use_cache,
+            scope=dependant.scope,
+        )
+        plans[key] = plan
+    return plan
+
+
+async def _solve_dependency(dependant: Dependant, ctx: SolveContext) -> Any:
+    dependant = _override(dependant, ctx)
+    key = dependant.cache_key
+    if dependant.use_cache and key in ctx.cache:
+        return ctx.cache[key]
+    errors_before = len(ctx.errors)
+    kwargs = await solve(dependant, ctx)
+    if len(ctx.errors) > errors_before:
+        return None  # its own input was invalid: not called, the errors are answered
+    value = await _call(dependant, kwargs, ctx)
+    if dependant.use_cache:
+        ctx.cache[key] = value
+    return value
+
+
+async def solve(dependant: Dependant, ctx: SolveContext) -> dict[str, Any]:
+    """The keyword arguments for ``dependant.call``; errors go to ``ctx.errors``.
+
+    Raises:
+        HTTPException: 413 for a body over the application's limit.
+    """
+    kwargs: dict[str, Any] = {}
+    for sub in dependant.dependencies:
+        value = await _solve_dependency(sub.dependant, ctx)
+        if sub.name is not None:
+            kwargs[sub.name] = value
+    if dependant.params_validator is not None:
+        try:
+            validated = dependant.params_validator.validate_python(
+                _raw_params(dependant, ctx.scope)
+            )
+        except ValidationError as exc:
+            ctx.errors.extend(_param_errors(exc))
+        else:
+            _assign_params(dependant, validated, kwargs)
+    if dependant.body_mode is not None:
+        if dependant.body_mode == "form":
+            await _solve_form_body(dependant, ctx, kwargs)
+        else:
+            await _solve_json_body(dependant, ctx, kwargs)
+    for name in dependant.request_names:
+        kwargs[name] = ctx.websocket if ctx.websocket is not None else ctx.get_request()
+    for name in dependant.websocket_names:
+        kwargs[name] = ctx.websocket
+    for name in dependant.response_names:
+        kwargs[name] = ctx.get_sub_response()
+    for name in dependant.background_names:
+        kwargs[name] = ctx.get_background()
+    for name in dependant.scopes_names:
+        kwargs[name] = SecurityScopes(dependant.security_scopes)
+    return kwargs

@@ -409,3 +409,37 @@ def test_deprecated_regex_warns(bad: str) -> None:
 
     with pytest.warns(HeronDeprecationWarning):
         Query(regex="^a")
+
+
+def test_websocket_parameters_and_dependencies() -> None:
+    from heron import WebSocket, WebSocketDisconnect, WebSocketException, status
+
+    app = Heron()
+
+    async def token_of(token: Annotated[str | None, Query()] = None) -> str:
+        if token != "secret":
+            raise WebSocketException(code=status.WS_1008_POLICY_VIOLATION, reason="bad token")
+        return token
+
+    @app.websocket("/rooms/{room_id}")
+    async def room(
+        websocket: WebSocket,
+        room_id: int,
+        token: Annotated[str, Depends(token_of)],
+        nick: Annotated[str, Header()] = "anon",
+    ) -> None:
+        await websocket.accept()
+        await websocket.send_json({"room": room_id, "nick": nick})
+        await websocket.close()
+
+    client = TestClient(app)
+    with client.websocket_connect("/rooms/7?token=secret", headers={"nick": "ann"}) as ws:
+        assert ws.receive_json() == {"room": 7, "nick": "ann"}
+    with pytest.raises(WebSocketDisconnect) as denied:
+        with client.websocket_connect("/rooms/7?token=nope"):
+            pass
+    assert (denied.value.code, denied.value.reason) == (1008, "bad token")
+    with pytest.raises(WebSocketDisconnect) as invalid:
+        with client.websocket_connect("/rooms/x?token=secret"):
+            pass
+    assert invalid.value.code == 1008

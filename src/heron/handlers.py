@@ -31,6 +31,8 @@ from heron.exceptions import (
     HTTPException,
     RequestValidationError,
     ResponseValidationError,
+    WebSocketDisconnect,
+    WebSocketRequestValidationError,
 )
 from heron.requests import Request
 from heron.responses import (
@@ -45,7 +47,14 @@ from heron.types import ASGIApp, Receive, Scope, Send
 if TYPE_CHECKING:
     from heron.dependencies.models import EndpointPlan
 
-__all__ = ["APIHandler", "api_handler", "read_body", "request_response", "websocket_session"]
+__all__ = [
+    "APIHandler",
+    "api_handler",
+    "read_body",
+    "request_response",
+    "websocket_api_handler",
+    "websocket_session",
+]
 
 
 async def _respond_to_exception(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
@@ -374,6 +383,29 @@ class APIHandler:
         if sub is not None:
             response.raw_headers.extend(sub.raw_headers)
         return response
+
+
+def websocket_api_handler(plan: Dependant) -> ASGIApp:
+    """Build the ASGI app of a WebSocket route whose arguments come from its signature."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        from heron.websockets import WebSocket
+
+        ctx = SolveContext(scope, receive, send)
+        ctx.websocket = WebSocket(scope, receive=receive, send=send)
+        try:
+            async with AsyncExitStack() as request_stack:
+                ctx.request_stack = ctx.function_stack = request_stack
+                kwargs = await solve(plan, ctx)
+                if ctx.errors:
+                    raise WebSocketRequestValidationError(ctx.errors)
+                await plan.call(**kwargs)
+        except WebSocketDisconnect:
+            pass  # the client left: nothing to answer, nothing to log
+        except Exception as exc:
+            await _respond_to_exception(scope, receive, send, exc)
+
+    return app
 
 
 def api_handler(

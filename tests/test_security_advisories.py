@@ -990,13 +990,28 @@ def test_I1_json_sent_as_text_plain_is_not_parsed(app: Heron) -> None:
         assert json.loads(result.body) == {"a": 1}
 
 
-def test_I1_missing_content_type_is_read_as_json(app: Heron) -> None:
-    """CVE-2021-32677: Heron's documented choice is FastAPI < 0.132's (no Content-Type → JSON).
+def test_I1_missing_content_type_is_not_read_as_json(app: Heron) -> None:
+    """CVE-2021-32677: a body without Content-Type is not JSON (FastAPI >= 0.132's default).
 
-    FastAPI 0.132 made rejecting it the default (#14978); change this test if Heron follows.
+    A cross-site form or ``text/plain`` POST cannot smuggle JSON into a model parameter.
     """
     result = call(app, "/items", method="POST", body=b'{"a": 1}', headers=[(b"host", b"t")])
-    assert result.status == 200
+    assert result.status == 422
+    assert json.loads(result.body)["detail"][0]["loc"] == ["body"]
+
+
+def test_I1_lenient_apps_read_a_body_without_content_type_as_json() -> None:
+    """The documented opt-out, ``strict_content_type=False``, as in FastAPI."""
+    from heron.testclient import TestClient
+
+    lenient = Heron(strict_content_type=False)
+
+    @lenient.post("/items")
+    async def create(payload: dict[str, int]) -> dict[str, int]:
+        return payload
+
+    response = TestClient(lenient).post("/items", content=b'{"a": 1}')
+    assert (response.status_code, response.json()) == (200, {"a": 1})
 
 
 def test_I1_non_utf8_body_with_a_non_json_content_type_is_a_422(app: Heron) -> None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from heron.concurrency import run_in_threadpool
 from heron.datastructures import State, URLPath
+from heron.decorators import RouteDecorators
 from heron.exception_handlers import (
     http_exception_handler,
     request_validation_exception_handler,
@@ -34,7 +35,7 @@ from heron.middleware import Middleware
 from heron.middleware.errors import ServerErrorMiddleware
 from heron.requests import Request
 from heron.responses import JSONResponse, Response
-from heron.routing import APIRouter, BaseRoute, Mount, RouteDecorators
+from heron.routing import APIRouter, BaseRoute, Mount
 from heron.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["Heron"]
@@ -64,6 +65,8 @@ class Heron(RouteDecorators):
         root_path: The path prefix the app is served under behind a proxy.
         max_body_size: Largest request body read, in bytes (413 above it); None: no limit.
         dependencies: ``Depends(...)`` run for every route, results discarded.
+        strict_content_type: Read a body without ``Content-Type`` as JSON only when False
+            (FastAPI's check, on by default).
         **extra: Other FastAPI settings (``openapi_url``, ``docs_url``…), kept as attributes.
     """
 
@@ -84,6 +87,7 @@ class Heron(RouteDecorators):
         root_path: str = "",
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         dependencies: Sequence[Any] | None = None,
+        strict_content_type: bool = True,
         **extra: Any,
     ) -> None:
         self.debug = debug
@@ -98,6 +102,7 @@ class Heron(RouteDecorators):
             redirect_slashes=redirect_slashes,
             default_response_class=default_response_class,
             dependencies=list(dependencies or []),
+            strict_content_type=strict_content_type,
         )
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.user_middleware: list[Middleware] = list(middleware or [])

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from heron.convertors import compile_path, flask_to_heron_path
 from heron.datastructures import URL, Headers, URLPath
+from heron.decorators import RouteDecorators
 from heron.exceptions import HeronError, HTTPException, NoMatchFound, WebSocketException
 from heron.handlers import request_response, websocket_session
 from heron.matching import Match, Matcher, iter_matches
@@ -37,7 +38,6 @@ __all__ = [
     "Match",
     "Mount",
     "Route",
-    "RouteDecorators",
     "Router",
     "WebSocketRoute",
     "get_route_path",
@@ -629,6 +629,7 @@ class APIRoute(Route):
         self.dependant = analyze_endpoint(endpoint, self.param_convertors)
         self.dependencies = list(options.get("dependencies") or [])
         _add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
+        _set_strict_content_type(self.dependant, options.get("strict_content_type", True))
         self.app = api_handler(
             self.dependant,
             response_class=self.response_class,
@@ -659,6 +660,12 @@ class APIRoute(Route):
             middleware=self.middleware,
             **{k: v for k, v in options.items() if k != "response_class"},
         )
+
+
+def _set_strict_content_type(dependant: Any, strict: bool) -> None:
+    dependant.strict_content_type = strict
+    for sub in dependant.dependencies:
+        _set_strict_content_type(sub.dependant, strict)
 
 
 def _add_route_dependencies(
@@ -776,83 +783,6 @@ class _Include:
         return routes
 
 
-class RouteDecorators:
-    """The registration decorators shared by ``APIRouter`` and ``Heron``.
-
-    Subclasses provide :meth:`api_route` and :meth:`add_api_websocket_route`.
-    """
-
-    def api_route(
-        self, path: str, *, methods: Collection[str] | None = None, **options: Any
-    ) -> _Decorated:
-        """Decorator registering an endpoint whose arguments come from its signature."""
-        raise NotImplementedError
-
-    def add_api_websocket_route(
-        self, path: str, endpoint: Callable[..., Any], name: str | None = None, **options: Any
-    ) -> None:
-        """Register a WebSocket endpoint."""
-        raise NotImplementedError
-
-    def route(
-        self, path: str, methods: Collection[str] | None = None, **options: Any
-    ) -> _Decorated:
-        """Flask's decorator: ``str`` returns are HTML, ``dict`` JSON, tuples set status/headers.
-
-        Args:
-            path: The path (``/post/<int:id>`` or ``/post/{id:int}``).
-            methods: Allowed methods, ``["GET"]`` by default.
-            **options: As for :meth:`add_api_route`; ``endpoint=`` names the route, as in Flask.
-        """
-        if "endpoint" in options:
-            options["name"] = options.pop("endpoint")
-        return self.api_route(path, methods=methods, flask_style=True, **options)
-
-    def _method(self, method: str, path: str, options: dict[str, Any]) -> _Decorated:
-        return self.api_route(path, methods=[method], **options)
-
-    def get(self, path: str, **options: Any) -> _Decorated:
-        """Register a GET endpoint (HEAD is answered too)."""
-        return self._method("GET", path, options)
-
-    def put(self, path: str, **options: Any) -> _Decorated:
-        """Register a PUT endpoint."""
-        return self._method("PUT", path, options)
-
-    def post(self, path: str, **options: Any) -> _Decorated:
-        """Register a POST endpoint."""
-        return self._method("POST", path, options)
-
-    def delete(self, path: str, **options: Any) -> _Decorated:
-        """Register a DELETE endpoint."""
-        return self._method("DELETE", path, options)
-
-    def options(self, path: str, **options: Any) -> _Decorated:
-        """Register an OPTIONS endpoint."""
-        return self._method("OPTIONS", path, options)
-
-    def head(self, path: str, **options: Any) -> _Decorated:
-        """Register a HEAD endpoint."""
-        return self._method("HEAD", path, options)
-
-    def patch(self, path: str, **options: Any) -> _Decorated:
-        """Register a PATCH endpoint."""
-        return self._method("PATCH", path, options)
-
-    def trace(self, path: str, **options: Any) -> _Decorated:
-        """Register a TRACE endpoint."""
-        return self._method("TRACE", path, options)
-
-    def websocket(self, path: str, name: str | None = None, **options: Any) -> _Decorated:
-        """Decorator registering a WebSocket endpoint."""
-
-        def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
-            self.add_api_websocket_route(path, func, name=name, **options)
-            return func
-
-        return decorator
-
-
 class APIRouter(RouteDecorators, Router):
     """A group of routes with shared settings; include it in an app or another router.
 
@@ -922,6 +852,7 @@ class APIRouter(RouteDecorators, Router):
             flask_style=flask_style,
             tags=[*self.tags, *(tags or [])],
             **{
+                "strict_content_type": self.extra_options.get("strict_content_type", True),
                 **options,
                 "dependencies": [
                     *self.extra_options.get("dependencies", []),

@@ -163,6 +163,20 @@ def _default_of(marker: FieldInfo | None, default: Any) -> Any:
     return PydanticUndefined
 
 
+def _hyphenated(model: type[BaseModel]) -> type[BaseModel]:
+    """``model`` reading ``save-data`` for its field ``save_data`` (header models).
+
+    The endpoint still receives an instance of ``model`` itself (see ``solving``).
+    """
+    config = {**model.model_config, "alias_generator": lambda name: name.replace("_", "-")}
+    namespace = {
+        "model_config": config,
+        "__module__": model.__module__,
+        "__heron_hyphenated__": True,
+    }
+    return type(model.__name__, (model,), namespace)
+
+
 class _Builder:
     """Collects one dependant's fields, then builds its validators."""
 
@@ -179,11 +193,20 @@ class _Builder:
         self, name: str, base: Any, marker: FieldInfo | None, source: str, default: Any
     ) -> None:
         if _is_subclass(base, BaseModel) and source != "path":
+            convert = source == "header" and getattr(marker, "convert_underscores", True)
             fields = tuple(
-                (info.alias or field_name, _is_sequence(info.annotation))
+                (
+                    info.alias or (field_name.replace("_", "-") if convert else field_name),
+                    _is_sequence(info.annotation),
+                )
                 for field_name, info in base.model_fields.items()
             )
-            self.param_models[source] = base
+            # Validated under its own key; errors are mapped back to ``[source, field]``.
+            self.param_models[f"{source}!{name}"] = (
+                _hyphenated(base)
+                if source == "header" and getattr(marker, "convert_underscores", True)
+                else base
+            )
             self.dependant.params.append(ParamField(name, name, source, False, fields))
             return
         alias = marker.alias if marker is not None and marker.alias else name
@@ -233,10 +256,7 @@ class _Builder:
         sources: dict[str, Any] = {}
         for source, fields in self.scalars.items():
             sources[source] = TypedDict(f"{source}_params", fields)  # type: ignore[operator]
-        for source, model in self.param_models.items():
-            if source in sources:
-                raise HeronError(f"{source}: a parameter model cannot be mixed with scalars")
-            sources[source] = model
+        sources.update(self.param_models)
         if sources:
             shape = TypedDict(  # type: ignore[misc]
                 "params", {k: NotRequired[v] for k, v in sources.items()}

@@ -134,6 +134,7 @@ class Dependant:
     has_params: bool = False
     param_defaults: dict[tuple[str, str], Any] = field(default_factory=dict)
     params_by_source: list[tuple[str, list[ParamField]]] = field(default_factory=list)
+    strict_content_type: bool = True
 
     @property
     def cache_key(self) -> tuple[Callable[..., Any], tuple[str, ...]]:

@@ -109,13 +109,13 @@ def _model_values(param: ParamField, values: dict[str, list[str]], source: str) 
     first = source != "query"
     group: dict[str, Any] = {}
     for alias, is_list in param.model_fields:
-        lookup = alias.replace("_", "-").lower() if source == "header" else alias
-        found = values.get(lookup)
+        found = values.get(alias.lower() if source == "header" else alias)
         if found:
             group[alias] = found if is_list else (found[0] if first else found[-1])
-    if source in ("query", "cookie"):
-        for key, found in values.items():
-            group.setdefault(key, found[0] if first else found[-1])
+    # COMPAT(fastapi): the model sees every value of its source (extra="forbid" refuses
+    # the unknown ones, and a missing field's error shows them all as input).
+    for key, found in values.items():
+        group.setdefault(key, found[0] if first else found[-1])
     return group
 
 
@@ -127,12 +127,12 @@ def _raw_params(dependant: Dependant, scope: Scope) -> dict[str, Any]:
             raw["path"] = {p.alias: path_params.get(p.alias) for p in fields}
             continue
         values = _source_values(source, scope)
-        if fields[0].model_fields is not None:
-            raw[source] = _model_values(fields[0], values, source)
-            continue
         first = source != "query"  # the last query value wins, the first header, as FastAPI
         group: dict[str, Any] = {}
         for param in fields:
+            if param.model_fields is not None:
+                raw[f"{source}!{param.name}"] = _model_values(param, values, source)
+                continue
             found = values.get(param.alias.lower() if source == "header" else param.alias)
             if found:
                 group[param.alias] = found if param.is_list else (found[0] if first else found[-1])
@@ -142,10 +142,15 @@ def _raw_params(dependant: Dependant, scope: Scope) -> dict[str, Any]:
 
 def _assign_params(dependant: Dependant, validated: dict[str, Any], kwargs: dict[str, Any]) -> None:
     for param in dependant.params:
-        group = validated.get(param.source, {})
         if param.model_fields is not None:
-            kwargs[param.name] = group
-        elif param.name in group:
+            value = validated[f"{param.source}!{param.name}"]
+            if getattr(type(value), "__heron_hyphenated__", False):  # see analysis._hyphenated
+                model: Any = type(value).__mro__[1]
+                value = model.model_construct(value.model_fields_set, **value.__dict__)
+            kwargs[param.name] = value
+            continue
+        group = validated.get(param.source, {})
+        if param.name in group:
             kwargs[param.name] = group[param.name]
         else:
             kwargs[param.name] = _default(dependant.param_defaults[(param.source, param.name)])
@@ -158,7 +163,10 @@ def _default(value: Any) -> Any:
 def _param_errors(exc: ValidationError) -> list[Any]:
     errors = []
     for error in exc.errors(include_url=False):
-        if error["type"] == "missing":
+        source = error["loc"][0]
+        if isinstance(source, str) and "!" in source:  # a parameter model's own key
+            error["loc"] = (source.split("!", 1)[0], *error["loc"][1:])
+        elif error["type"] == "missing":
             # COMPAT(fastapi): a missing parameter reports input None, not the whole dict.
             error["input"] = None
         errors.append(error)
@@ -168,14 +176,16 @@ def _param_errors(exc: ValidationError) -> list[Any]:
 # ---------------------------------------------------------------- the body
 
 
-def _is_json_content(scope: Scope) -> bool:
+def _is_json_content(scope: Scope, strict: bool = True) -> bool:
     for key, value in scope["headers"]:
         if key == b"content-type":
             media: bytes = value.split(b";", 1)[0].strip().lower()
             return media == b"application/json" or (
                 media.startswith(b"application/") and media.endswith(b"+json")
             )
-    return True  # COMPAT(fastapi): no Content-Type is read as JSON
+    # COMPAT(fastapi): without a Content-Type the body is JSON only when the route opted
+    # out of the strict check (``strict_content_type=False``).
+    return not strict
 
 
 def _json_decode_error(body: bytes) -> dict[str, Any]:
@@ -209,13 +219,34 @@ async def _read_body(ctx: SolveContext) -> bytes:
     return body
 
 
-def _body_errors(exc: ValidationError, body: bytes | None) -> list[Any]:
-    errors = exc.errors(include_url=False)
-    if body is not None and errors and errors[0]["type"] == "json_invalid":
-        return [_json_decode_error(body)]
+def _fastapi_body_errors(
+    dependant: Dependant, body: bytes, is_json: bool, first: ValidationError
+) -> list[Any]:
+    """The errors FastAPI reports for ``body``, recomputed its way (the error path only).
+
+    FastAPI decodes JSON first, then validates Python objects with ``from_attributes``;
+    pydantic words some errors differently in that mode ("valid list", not "valid
+    array"), so the happy path's one-pass ``validate_json`` is redone like this on failure.
+    """
+    data: Any = body.decode("utf-8", "replace") if not is_json else None
+    if is_json:
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            return [_json_decode_error(body)]
+    if dependant.body_mode == "embed" and not isinstance(data, dict):
+        data = {}  # COMPAT(fastapi): a non-object body means every embedded field is missing
+    try:
+        dependant.body_validator.validate_python(data, from_attributes=True)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+    else:
+        # The modes disagree (e.g. a lone surrogate escape the JSON parser refuses):
+        # the JSON-mode errors stand.
+        errors = first.errors(include_url=False)
     for error in errors:
         error["loc"] = ("body", *error["loc"])
-        if error["type"] == "missing" and body is not None and not body:
+        if error["type"] == "missing" and dependant.body_mode == "embed" and len(error["loc"]) == 2:
             error["input"] = None
     return errors
 
@@ -223,36 +254,31 @@ def _body_errors(exc: ValidationError, body: bytes | None) -> list[Any]:
 async def _solve_json_body(dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]) -> None:
     body = await _read_body(ctx)
     validator = dependant.body_validator
-    if dependant.body_mode == "single":
+    is_json = _is_json_content(ctx.scope, dependant.strict_content_type)
+    if dependant.body_mode == "single" and not body:
         field = dependant.body[0]
-        if not body:
-            if field.required:
-                ctx.errors.append(
-                    {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
-                )
-            else:
-                kwargs[field.name] = _default(dependant.param_defaults.get(("body", field.name)))
-            return
-        try:
-            if _is_json_content(ctx.scope):
-                # PERF: validate the bytes in one pass instead of json.loads + validate_python.
-                kwargs[field.name] = validator.validate_json(body)
-            else:
-                kwargs[field.name] = validator.validate_python(body)
-        except ValidationError as exc:
-            ctx.errors.extend(_body_errors(exc, body))
+        if field.required:
+            ctx.errors.append(
+                {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+            )
+        else:
+            kwargs[field.name] = _default(dependant.param_defaults.get(("body", field.name)))
         return
     try:
         if not body:
-            values = validator.validate_python({})
-        elif _is_json_content(ctx.scope):
-            values = validator.validate_json(body)
+            value = validator.validate_python({})
+        elif is_json:
+            # PERF: validate the bytes in one pass instead of json.loads + validate_python.
+            value = validator.validate_json(body)
         else:
-            values = validator.validate_python(body)
+            value = validator.validate_python(body.decode("utf-8", "replace"))
     except ValidationError as exc:
-        ctx.errors.extend(_body_errors(exc, body))
+        ctx.errors.extend(_fastapi_body_errors(dependant, body, is_json, exc))
         return
-    _assign_body(dependant, values, kwargs)
+    if dependant.body_mode == "single":
+        kwargs[dependant.body[0].name] = value
+    else:
+        _assign_body(dependant, value, kwargs)
 
 
 def _assign_body(dependant: Dependant, values: dict[str, Any], kwargs: dict[str, Any]) -> None:

@@ -625,6 +625,8 @@ class APIRoute(Route):
         self.flask_style = flask_style
         self.options = options
         self.tags: list[str] = list(options.get("tags") or [])
+        # NOTE: GET routes answer HEAD, FastAPI's too (FastAPI answers 405 there): HTTP says
+        # GET resources support HEAD, and monitors use it. Listed in docs/compatibility.md.
         self.methods = _with_head(methods or ["GET"])
         self.dependant = analyze_endpoint(endpoint, self.param_convertors)
         self.dependencies = list(options.get("dependencies") or [])

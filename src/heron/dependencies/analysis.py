@@ -286,6 +286,10 @@ class _Builder:
         dependant = self.dependant
         if not dependant.body:
             return
+        for body_field in dependant.body:
+            _, default = self.body_types[body_field.name]
+            if default is not PydanticUndefined:
+                self.defaults[("body", body_field.name)] = default
         if self.form:
             dependant.body_mode = "form"
         elif len(dependant.body) == 1 and not self.embed:

@@ -294,15 +294,22 @@ async def _solve_form_body(dependant: Dependant, ctx: SolveContext, kwargs: dict
     raw: dict[str, Any] = {}
     for field in dependant.body:
         if field.model_fields is not None:
+            # COMPAT(fastapi): a form model sees every field (extra="forbid" refuses the rest).
             raw[field.name] = {
-                alias: (form.getlist(alias) if is_list else form[alias])
-                for alias, is_list in field.model_fields
-                if alias in form
+                key: (
+                    form.getlist(key)
+                    if key in dict(field.model_fields) and dict(field.model_fields)[key]
+                    else form[key]
+                )
+                for key in form
+                if form[key] != ""
             }
             continue
         if field.alias not in form:
             continue
         value: Any = form.getlist(field.alias) if field.is_list else form[field.alias]
+        if value == "":
+            continue  # COMPAT(fastapi): an empty form field counts as not sent
         if field.is_bytes:
             value = (
                 [await _read_upload(v) for v in value]
@@ -317,10 +324,11 @@ async def _solve_form_body(dependant: Dependant, ctx: SolveContext, kwargs: dict
         model_names = {f.name for f in dependant.body if f.model_fields is not None}
         for error in errors:
             loc = error["loc"]
-            if loc and loc[0] in model_names:
+            in_model = bool(loc) and loc[0] in model_names
+            if in_model:
                 loc = loc[1:]  # a form model's fields are the form's fields
             error["loc"] = ("body", *loc)
-            if error["type"] == "missing":
+            if error["type"] == "missing" and not in_model:
                 error["input"] = None
         ctx.errors.extend(errors)
         return

@@ -18,9 +18,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
-import pydantic_core
-from pydantic import TypeAdapter, ValidationError
-
 from heron.background import BackgroundTasks
 from heron.concurrency import run_in_threadpool
 from heron.dependencies.models import Dependant
@@ -30,7 +27,6 @@ from heron.exceptions import (
     HeronError,
     HTTPException,
     RequestValidationError,
-    ResponseValidationError,
     WebSocketDisconnect,
     WebSocketRequestValidationError,
 )
@@ -42,6 +38,7 @@ from heron.responses import (
     Response,
     StreamingResponse,
 )
+from heron.serialization import ResponseSerializer
 from heron.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -239,6 +236,7 @@ class APIHandler:
         response_class: type[Response] = JSONResponse,
         status_code: int | None = None,
         flask_style: bool = False,
+        serializer: ResponseSerializer | None = None,
     ) -> None:
         self.plan = plan
         self.call = plan.call
@@ -249,9 +247,12 @@ class APIHandler:
         self.response_class = response_class
         self.status_code = status_code or 200
         self.flask_style = flask_style
-        self.return_adapter: TypeAdapter[Any] | None = None
-        if plan.return_annotation is not None:
-            self.return_adapter = TypeAdapter(plan.return_annotation)
+        if serializer is None:
+            model = None if flask_style else _response_model_of(plan)
+            serializer = ResponseSerializer(model)
+        # Built once per route: validation against the response model and FastAPI's
+        # encoding (jsonable_encoder rules without a model, pydantic-core with one).
+        self.serializer = serializer
         self.direct_media: bytes | None = None
         if not flask_style and not _no_body_status(self.status_code):
             self.direct_media = _DIRECT_MEDIA.get(response_class)
@@ -330,29 +331,12 @@ class APIHandler:
                 raise
             await _respond_to_exception(scope, receive, send, exc)
 
-    def _validate_return(self, raw: Any) -> Any:
-        assert self.return_adapter is not None
-        try:
-            return self.return_adapter.validator.validate_python(raw, from_attributes=True)
-        except ValidationError as exc:
-            raise ResponseValidationError(exc.errors(include_url=False), body=raw) from None
-
-    def _serialize(self, raw: Any) -> Any:
-        if self.return_adapter is None:
-            return raw
-        value = self._validate_return(raw)
-        return self.return_adapter.dump_python(value, mode="json", by_alias=True)
-
     def _direct_body(self, raw: Any) -> bytes | None:
         """The body bytes when the handler can send them itself, else None."""
         if self.is_json:
             if isinstance(raw, Response):
                 return None
-            if self.return_adapter is not None:
-                # PERF: validate, then serialize to JSON bytes in one Rust pass.
-                value = self._validate_return(raw)
-                return self.return_adapter.serializer.to_json(value, by_alias=True)
-            return pydantic_core.to_json(raw, by_alias=True)
+            return self.serializer.to_json(raw)
         if isinstance(raw, str):
             return raw.encode()
         return None
@@ -372,9 +356,8 @@ class APIHandler:
         status = self.status_code
         if sub is not None and sub.status_code is not None:
             status = sub.status_code
-        response = self.response_class(
-            self._serialize(raw), status_code=status, background=background
-        )
+        content = self.serializer.to_jsonable(raw)
+        response = self.response_class(content, status_code=status, background=background)
         if _no_body_status(status):
             response.body = b""
             response.raw_headers = [
@@ -408,14 +391,31 @@ def websocket_api_handler(plan: Dependant) -> ASGIApp:
     return app
 
 
+def _response_model_of(plan: Dependant) -> Any:
+    """The return annotation as the response model, when it can be one (FastAPI's rule)."""
+    annotation = plan.return_annotation
+    if annotation is None or annotation is type(None):
+        return None
+    if inspect.isasyncgenfunction(plan.call) or inspect.isgeneratorfunction(plan.call):
+        return None  # the annotation describes the stream's items, not one response
+    if inspect.isclass(annotation) and issubclass(annotation, Response):
+        return None
+    return annotation
+
+
 def api_handler(
     plan: EndpointPlan,
     *,
     response_class: type[Response] = JSONResponse,
     status_code: int | None = None,
     flask_style: bool = False,
+    serializer: ResponseSerializer | None = None,
 ) -> ASGIApp:
     """Build the ASGI app serving one API route (see :class:`APIHandler`)."""
     return APIHandler(
-        plan, response_class=response_class, status_code=status_code, flask_style=flask_style
+        plan,
+        response_class=response_class,
+        status_code=status_code,
+        flask_style=flask_style,
+        serializer=serializer,
     )

@@ -637,6 +637,7 @@ class APIRoute(Route):
             response_class=self.response_class,
             status_code=status_code,
             flask_style=flask_style,
+            serializer=_serializer_for(self.dependant, options, flask_style),
         )
         self.middleware = list(middleware or ())
         for spec in reversed(self.middleware):
@@ -662,6 +663,28 @@ class APIRoute(Route):
             middleware=self.middleware,
             **{k: v for k, v in options.items() if k != "response_class"},
         )
+
+
+_UNSET: Any = object()
+
+
+def _serializer_for(dependant: Any, options: dict[str, Any], flask_style: bool) -> Any:
+    """The route's response serializer: ``response_model=`` or the return annotation."""
+    from heron.handlers import _response_model_of
+    from heron.serialization import ResponseSerializer
+
+    model = options.get("response_model", _UNSET)
+    if model is _UNSET:
+        model = None if flask_style else _response_model_of(dependant)
+    return ResponseSerializer(
+        model,
+        include=options.get("response_model_include"),
+        exclude=options.get("response_model_exclude"),
+        by_alias=options.get("response_model_by_alias", True),
+        exclude_unset=options.get("response_model_exclude_unset", False),
+        exclude_defaults=options.get("response_model_exclude_defaults", False),
+        exclude_none=options.get("response_model_exclude_none", False),
+    )
 
 
 def _set_strict_content_type(dependant: Any, strict: bool) -> None:

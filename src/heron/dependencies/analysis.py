@@ -356,9 +356,7 @@ def get_dependant(
     dependant.needs_exit_stack = dependant.generator is not None or any(
         sub.dependant.needs_exit_stack for sub in dependant.dependencies
     )
-    return_annotation = hints.get("return")
-    if return_annotation is not None and _is_body_type(return_annotation):
-        dependant.return_annotation = return_annotation
+    dependant.return_annotation = hints.get("return")
     return dependant
 
 

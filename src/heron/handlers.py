@@ -12,16 +12,19 @@ handlers (``Heron.respond_to_exception``) from one ``except`` — no send wrappe
 
 from __future__ import annotations
 
+import collections.abc
 import inspect
 import json
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING, Any
 
 from heron.background import BackgroundTasks
-from heron.concurrency import run_in_threadpool
+from heron.concurrency import iterate_in_threadpool, run_in_threadpool
 from heron.dependencies.models import Dependant
 from heron.dependencies.solving import SolveContext, solve
+from heron.encoders import jsonable_encoder
 from heron.exceptions import (
     ClientDisconnect,
     HeronError,
@@ -253,6 +256,14 @@ class APIHandler:
         # Built once per route: validation against the response model and FastAPI's
         # encoding (jsonable_encoder rules without a model, pydantic-core with one).
         self.serializer = serializer
+        self.streams = inspect.isasyncgenfunction(self.call) or inspect.isgeneratorfunction(
+            self.call
+        )
+        self.item_serializer: ResponseSerializer | None = None
+        if self.streams:
+            item_type = _stream_item_type(plan.return_annotation)
+            if item_type is not None:
+                self.item_serializer = ResponseSerializer(item_type)
         self.direct_media: bytes | None = None
         if not flask_style and not _no_body_status(self.status_code):
             self.direct_media = _DIRECT_MEDIA.get(response_class)
@@ -271,7 +282,9 @@ class APIHandler:
                 sub, background = ctx.sub_response, ctx.background
             else:
                 kwargs, sub, background = {}, None, None
-            if self.is_async:
+            if self.streams:
+                raw = self._stream_response(self.call(**kwargs), sub, background)
+            elif self.is_async:
                 raw = await self.call(**kwargs)
             else:
                 raw = await run_in_threadpool(self.call, **kwargs)
@@ -319,7 +332,11 @@ class APIHandler:
                     kwargs = await solve(self.plan, ctx)
                     if ctx.errors:
                         raise _validation_error(ctx)
-                    if self.is_async:
+                    if self.streams:
+                        raw = self._stream_response(
+                            self.call(**kwargs), ctx.sub_response, ctx.background
+                        )
+                    elif self.is_async:
                         raw = await self.call(**kwargs)
                     else:
                         raw = await run_in_threadpool(self.call, **kwargs)
@@ -330,6 +347,29 @@ class APIHandler:
             if responding:
                 raise
             await _respond_to_exception(scope, receive, send, exc)
+
+    def _stream_response(
+        self, items: Any, sub: Response | None, background: BackgroundTasks | None
+    ) -> Response:
+        """A ``yield`` endpoint's response: server-sent events or JSON Lines, as FastAPI."""
+        from heron.sse import EventSourceResponse, event_stream_response
+
+        serialize = self.item_serializer.to_json if self.item_serializer is not None else None
+        status = self.status_code
+        if sub is not None and sub.status_code is not None:
+            status = sub.status_code
+        if issubclass(self.response_class, EventSourceResponse):
+            response: Response = event_stream_response(
+                items, serialize=serialize, status_code=status, background=background
+            )
+        else:
+            lines = _json_lines(items, serialize)
+            response = StreamingResponse(
+                lines, status_code=status, media_type="application/jsonl", background=background
+            )
+        if sub is not None:
+            response.raw_headers.extend(sub.raw_headers)
+        return response
 
     def _direct_body(self, raw: Any) -> bytes | None:
         """The body bytes when the handler can send them itself, else None."""
@@ -389,6 +429,36 @@ def websocket_api_handler(plan: Dependant) -> ASGIApp:
             await _respond_to_exception(scope, receive, send, exc)
 
     return app
+
+
+_STREAM_ORIGINS = {
+    collections.abc.AsyncIterable,
+    collections.abc.AsyncIterator,
+    collections.abc.AsyncGenerator,
+    collections.abc.Iterable,
+    collections.abc.Iterator,
+    collections.abc.Generator,
+}
+
+
+def _stream_item_type(annotation: Any) -> Any:
+    """``Item`` for ``-> AsyncIterable[Item]`` and the like; None when undeclared."""
+    if typing.get_origin(annotation) in _STREAM_ORIGINS:
+        args = typing.get_args(annotation)
+        return args[0] if args else None
+    return None
+
+
+async def _json_lines(items: Any, serialize: Any) -> AsyncIterator[bytes]:
+    """Each yielded item as one JSON line (FastAPI's ``application/jsonl`` streams)."""
+    if not isinstance(items, collections.abc.AsyncIterator):
+        items = iterate_in_threadpool(items)
+    async for item in items:
+        if serialize is not None:
+            yield serialize(item) + b"\n"
+        else:
+            # COMPAT(fastapi): untyped items go through json.dumps' default separators.
+            yield json.dumps(jsonable_encoder(item)).encode() + b"\n"
 
 
 def _response_model_of(plan: Dependant) -> Any:

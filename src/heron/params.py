@@ -44,16 +44,28 @@ class ParamTypes(Enum):
     cookie = "cookie"
 
 
-def _field_kwargs(
+def _init_marker(
+    marker: FieldInfo,
     default: Any,
     *,
+    default_factory: Any,
     regex: str | None,
     example: Any,
     openapi_examples: dict[str, Any] | None,
     include_in_schema: bool,
     extra: dict[str, Any],
-) -> dict[str, Any]:
-    """Pydantic's FieldInfo keyword arguments, without the unset ones."""
+) -> None:
+    """Set the Heron attributes of a marker, then initialise its pydantic FieldInfo.
+
+    Unset arguments are left out, so pydantic's own defaults apply.
+    """
+    if default is ...:
+        default = _Undefined
+    marker.include_in_schema = include_in_schema  # type: ignore[attr-defined]
+    marker.openapi_examples = openapi_examples  # type: ignore[attr-defined]
+    marker.example = example  # type: ignore[attr-defined]
+    if default_factory is not _Undefined:
+        extra["default_factory"] = default_factory
     if regex is not None:
         warnings.warn("`regex` is deprecated, use `pattern`", HeronDeprecationWarning, stacklevel=4)
         extra.setdefault("pattern", regex)
@@ -63,8 +75,7 @@ def _field_kwargs(
     kwargs = {k: v for k, v in extra.items() if v is not None and v is not _Undefined}
     if json_schema_extra:
         kwargs["json_schema_extra"] = json_schema_extra
-    kwargs["default"] = default
-    return kwargs
+    FieldInfo.__init__(marker, default=default, **kwargs)
 
 
 class Param(FieldInfo):  # type: ignore[misc]  # pydantic marks it final for users, not for us
@@ -87,22 +98,15 @@ class Param(FieldInfo):  # type: ignore[misc]  # pydantic marks it final for use
         include_in_schema: bool = True,
         **kwargs: Any,
     ) -> None:
-        if default is ...:
-            default = _Undefined
-        self.include_in_schema = include_in_schema
-        self.openapi_examples = openapi_examples
-        self.example = example
-        if default_factory is not _Undefined:
-            kwargs["default_factory"] = default_factory
-        super().__init__(
-            **_field_kwargs(
-                default,
-                regex=regex,
-                example=example,
-                openapi_examples=openapi_examples,
-                include_in_schema=include_in_schema,
-                extra=kwargs,
-            )
+        _init_marker(
+            self,
+            default,
+            default_factory=default_factory,
+            regex=regex,
+            example=example,
+            openapi_examples=openapi_examples,
+            include_in_schema=include_in_schema,
+            extra=kwargs,
         )
 
     def __repr__(self) -> str:
@@ -167,23 +171,17 @@ class Body(FieldInfo):  # type: ignore[misc]  # pydantic marks it final for user
         include_in_schema: bool = True,
         **kwargs: Any,
     ) -> None:
-        if default is ...:
-            default = _Undefined
         self.embed = embed
         self.media_type = media_type
-        self.include_in_schema = include_in_schema
-        self.openapi_examples = openapi_examples
-        if default_factory is not _Undefined:
-            kwargs["default_factory"] = default_factory
-        super().__init__(
-            **_field_kwargs(
-                default,
-                regex=regex,
-                example=example,
-                openapi_examples=openapi_examples,
-                include_in_schema=include_in_schema,
-                extra=kwargs,
-            )
+        _init_marker(
+            self,
+            default,
+            default_factory=default_factory,
+            regex=regex,
+            example=example,
+            openapi_examples=openapi_examples,
+            include_in_schema=include_in_schema,
+            extra=kwargs,
         )
 
     def __repr__(self) -> str:

@@ -346,6 +346,7 @@ def get_dependant(
         use_cache=use_cache,
         scope=scope,
     )
+    dependant.cache_key = (call, tuple(sorted(dependant.security_scopes)))
     builder = _Builder(dependant)
     for name, param in signature.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
@@ -381,6 +382,7 @@ def _analyze_param(
         )
         if isinstance(marker, params.Security):
             sub.security_scopes = scopes
+            sub.cache_key = (sub.call, tuple(sorted(scopes)))
         dependant.dependencies.append(SubDependency(name, sub))
         return
     from heron.websockets import WebSocket

@@ -135,21 +135,9 @@ class Dependant:
     param_defaults: dict[tuple[str, str], Any] = field(default_factory=dict)
     params_by_source: list[tuple[str, list[ParamField]]] = field(default_factory=list)
     strict_content_type: bool = True
-
-    @property
-    def cache_key(self) -> tuple[Callable[..., Any], tuple[str, ...]]:
-        """What identifies this dependency's value within a request."""
-        return self.call, tuple(sorted(self.security_scopes))
-
-    @property
-    def path_params(self) -> list[ParamField]:
-        """The path parameters."""
-        return [p for p in self.params if p.source == "path"]
-
-    @property
-    def query_params(self) -> list[ParamField]:
-        """The query parameters."""
-        return [p for p in self.params if p.source == "query"]
+    # What identifies this dependency's value within a request; set by the analysis once
+    # its scopes are final (read for every dependency of every request).
+    cache_key: tuple[Any, ...] = ()
 
 
 # The name handlers and earlier code use for the endpoint's own dependant.

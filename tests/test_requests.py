@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 import string
@@ -13,8 +14,8 @@ import pytest
 
 from heron.datastructures import URL, Address, Headers, QueryParams, State
 from heron.exceptions import ClientDisconnect, HTTPException
-from heron.requests import HTTPConnection, Request, cookie_parser
-from heron.types import Message, Scope
+from heron.requests import HTTPConnection, Request, cookie_parser, read_body
+from heron.types import Message, Receive, Scope
 
 pytestmark = pytest.mark.anyio
 
@@ -578,3 +579,57 @@ async def test_request_in_a_real_app_via_raw_asgi() -> None:
         "cookie": "v",
         "payload": {"n": 1},
     }
+
+
+# ---------------------------------------------------------------- read_body
+
+
+def _body_receive(*chunks: bytes) -> Receive:
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    return receive
+
+
+async def _read(receive: Receive, limit: int | None, length: bytes | None = None) -> bytes:
+    headers = [] if length is None else [(b"content-length", length)]
+    return await read_body(receive, limit, {"type": "http", "headers": headers})
+
+
+def test_read_body_joins_the_chunks() -> None:
+    assert asyncio.run(_read(_body_receive(b"ab", b"", b"cd"), 10)) == b"abcd"
+
+
+def test_read_body_refuses_a_declared_length_over_the_limit_before_reading() -> None:
+    async def never() -> Message:
+        raise AssertionError("read although the declared length was over the limit")
+
+    with pytest.raises(HTTPException) as info:
+        asyncio.run(_read(never, 10, b"11"))
+    assert info.value.status_code == 413
+
+
+def test_read_body_survives_a_content_length_of_thousands_of_digits() -> None:
+    # int() refuses more than 4300 digits (CVE-2020-10735): a 413, not a ValueError.
+    with pytest.raises(HTTPException) as info:
+        asyncio.run(_read(_body_receive(b"x"), 10, b"9" * 5000))
+    assert info.value.status_code == 413
+
+
+def test_read_body_counts_the_chunks_against_the_limit() -> None:
+    with pytest.raises(HTTPException) as info:
+        asyncio.run(_read(_body_receive(b"123456", b"789012"), 10))
+    assert info.value.status_code == 413
+
+
+def test_read_body_reports_a_disconnect() -> None:
+    async def gone() -> Message:
+        return {"type": "http.disconnect"}
+
+    with pytest.raises(ClientDisconnect):
+        asyncio.run(_read(gone, None))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import enum
+import functools
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -271,6 +273,11 @@ def test_to_jsonable_same_data_as_fastapi(scenario: Scenario) -> None:
 
 # --------------------------------------------------------------------------- no model
 
+
+class StrKey(enum.StrEnum):
+    A = "a"
+
+
 PLAIN_VALUES: dict[str, Any] = {
     "dict": {"a": 1, "b": [1.5, None, "é"]},
     "datetime-utc": {"when": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)},
@@ -282,6 +289,12 @@ PLAIN_VALUES: dict[str, Any] = {
     "set": {3},
     "str": "text",
     "none": None,
+    # The plain-JSON shortcut must step aside for what jsonable_encoder changes:
+    "sqlalchemy-keys": {"_sa_instance_state": 1, "a": {"_sa_x": 2, "b": True}},
+    "nested-plain": {"a": [{"b": [1, 2.5, None, "x"]}, [], {}], "c": False},
+    "deep": functools.reduce(lambda inner, _: {"k": [inner]}, range(12), {"leaf": 1}),
+    "str-subclass-key": {StrKey.A: 1},
+    "enum-in-list": [1, StrKey.A],
 }
 
 

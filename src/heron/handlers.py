@@ -23,13 +23,11 @@ from typing import TYPE_CHECKING, Any
 from heron.background import BackgroundTasks
 from heron.concurrency import iterate_in_threadpool, run_in_threadpool
 from heron.dependencies.models import Dependant
-from heron.dependencies.solving import SolveContext, solve
+from heron.dependencies.solving import SolveContext, solve, solve_flat, validation_error
 from heron.encoders import jsonable_encoder
 from heron.exceptions import (
     ClientDisconnect,
     HeronError,
-    HTTPException,
-    RequestValidationError,
     WebSocketDisconnect,
     WebSocketRequestValidationError,
 )
@@ -50,7 +48,6 @@ if TYPE_CHECKING:
 __all__ = [
     "APIHandler",
     "api_handler",
-    "read_body",
     "request_response",
     "websocket_api_handler",
     "websocket_session",
@@ -106,46 +103,6 @@ def websocket_session(func: Callable[[Any], Awaitable[None]]) -> ASGIApp:
             await _respond_to_exception(scope, receive, send, exc)
 
     return app
-
-
-# ---------------------------------------------------------------- solving arguments
-
-
-async def read_body(receive: Receive, limit: int | None, scope: Scope | None = None) -> bytes:
-    """Read the whole request body from ``receive``.
-
-    With ``scope``, a declared ``Content-Length`` over ``limit`` is refused before reading.
-
-    Raises:
-        HTTPException: 413 past ``limit`` bytes.
-        ClientDisconnect: The client went away first.
-    """
-    if limit is not None and scope is not None:
-        for key, value in scope["headers"]:
-            if key == b"content-length" and value.isdigit() and int(value) > limit:
-                # Refused before a byte is read: the client said how much it would send.
-                raise HTTPException(413, f"Request body is larger than {limit} bytes")
-    message = await receive()
-    if message["type"] == "http.disconnect":
-        raise ClientDisconnect()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):  # PERF: the one-chunk body of small requests
-        if limit is not None and len(body) > limit:
-            raise HTTPException(413, f"Request body is larger than {limit} bytes")
-        return body
-    chunks = [body]
-    size = len(body)
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if limit is not None and size > limit:
-            raise HTTPException(413, f"Request body is larger than {limit} bytes")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
 
 
 # ---------------------------------------------------------------- responding
@@ -212,16 +169,6 @@ async def _close_uploads(ctx: SolveContext) -> None:
         await ctx.request.close()
 
 
-def _validation_error(ctx: SolveContext) -> RequestValidationError:
-    body: Any = None
-    if ctx.request is not None and ctx.request._body is not None:
-        try:
-            body = json.loads(ctx.request._body)
-        except (ValueError, RecursionError):
-            body = ctx.request._body
-    return RequestValidationError(ctx.errors, body=body)
-
-
 class APIHandler:
     """The ASGI app serving one API route: solve → call → respond, as named steps.
 
@@ -245,6 +192,18 @@ class APIHandler:
         self.call = plan.call
         self.is_async = plan.is_async
         self.has_params = plan.has_params
+        # PERF: a route whose only inputs are path/query/header/cookie parameters and a JSON
+        # body skips the SolveContext and the dependency walk (in-process items-get: -0.8 µs,
+        # 6 calls less; items-post: -0.5 µs, 5 calls less).
+        self.flat = plan.has_params and not (
+            plan.body_mode == "form"
+            or plan.dependencies
+            or plan.request_names
+            or plan.websocket_names
+            or plan.response_names
+            or plan.background_names
+            or plan.scopes_names
+        )
         # Form uploads are closed after the response, by the request's exit stack.
         self.needs_exit_stack = plan.needs_exit_stack or _reads_form(plan)
         self.response_class = response_class
@@ -256,6 +215,7 @@ class APIHandler:
         # Built once per route: validation against the response model and FastAPI's
         # encoding (jsonable_encoder rules without a model, pydantic-core with one).
         self.serializer = serializer
+        self.to_json = serializer.to_json
         self.streams = inspect.isasyncgenfunction(self.call) or inspect.isgeneratorfunction(
             self.call
         )
@@ -274,22 +234,31 @@ class APIHandler:
             await self._call_with_exit_stacks(scope, receive, send)
             return
         try:
-            if self.has_params:
+            if self.flat:
+                kwargs = await solve_flat(self.plan, scope, receive)
+                sub, background = None, None
+            elif self.has_params:
                 ctx = SolveContext(scope, receive, send)
                 kwargs = await solve(self.plan, ctx)
                 if ctx.errors:
-                    raise _validation_error(ctx)
+                    raise validation_error(ctx.errors, ctx.body)
                 sub, background = ctx.sub_response, ctx.background
             else:
                 kwargs, sub, background = {}, None, None
             if self.streams:
-                raw = self._stream_response(self.call(**kwargs), sub, background)
+                raw: Any = self._stream_response(self.call(**kwargs), sub, background)
             elif self.is_async:
                 raw = await self.call(**kwargs)
             else:
                 raw = await run_in_threadpool(self.call, **kwargs)
             if self.direct_media is not None and sub is None and background is None:
-                body = self._direct_body(raw)
+                # PERF: the body decided inline (a method call less per request).
+                body: bytes | None = None
+                if self.is_json:
+                    if not isinstance(raw, Response):
+                        body = self.to_json(raw)
+                elif isinstance(raw, str):
+                    body = raw.encode()
                 if body is not None:
                     # PERF: two prebuilt messages, no Response object (inlined: a coroutine
                     # less per request).
@@ -331,7 +300,7 @@ class APIHandler:
                     ctx.function_stack = function_stack
                     kwargs = await solve(self.plan, ctx)
                     if ctx.errors:
-                        raise _validation_error(ctx)
+                        raise validation_error(ctx.errors, ctx.body)
                     if self.streams:
                         raw = self._stream_response(
                             self.call(**kwargs), ctx.sub_response, ctx.background
@@ -370,16 +339,6 @@ class APIHandler:
         if sub is not None:
             response.raw_headers.extend(sub.raw_headers)
         return response
-
-    def _direct_body(self, raw: Any) -> bytes | None:
-        """The body bytes when the handler can send them itself, else None."""
-        if self.is_json:
-            if isinstance(raw, Response):
-                return None
-            return self.serializer.to_json(raw)
-        if isinstance(raw, str):
-            return raw.encode()
-        return None
 
     def _build_response(
         self, raw: Any, sub: Response | None, background: BackgroundTasks | None

@@ -19,7 +19,7 @@ from heron.types import Message, Receive, Scope, Send
 if TYPE_CHECKING:
     from heron.applications import Heron
 
-__all__ = ["ClientDisconnect", "HTTPConnection", "Request", "cookie_parser"]
+__all__ = ["ClientDisconnect", "HTTPConnection", "Request", "cookie_parser", "read_body"]
 
 
 # SECURITY(CVE-2024-7592): http.cookies._unquote is quadratic in backslashes before
@@ -384,6 +384,41 @@ def _declared_length(scope: Scope) -> int:
                 return int(value) if len(value) <= 18 else 10**18
             return -1
     return -1
+
+
+async def read_body(receive: Receive, limit: int | None, scope: Scope | None = None) -> bytes:
+    """Read the whole request body from ``receive`` (no ``Request`` object needed).
+
+    With ``scope``, a declared ``Content-Length`` over ``limit`` is refused before reading.
+
+    Raises:
+        HTTPException: 413 past ``limit`` bytes.
+        ClientDisconnect: The client went away first.
+    """
+    if limit is not None and scope is not None and _declared_length(scope) > limit:
+        # Refused before a byte is read: the client said how much it would send.
+        raise HTTPException(413, f"Request body is larger than {limit} bytes")
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnect()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):  # PERF: the one-chunk body of small requests
+        if limit is not None and len(body) > limit:
+            raise HTTPException(413, f"Request body is larger than {limit} bytes")
+        return body
+    chunks = [body]
+    size = len(body)
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise HTTPException(413, f"Request body is larger than {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def _max_body_size(scope: Scope) -> int | None:

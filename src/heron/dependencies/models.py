@@ -138,6 +138,9 @@ class Dependant:
     # What identifies this dependency's value within a request; set by the analysis once
     # its scopes are final (read for every dependency of every request).
     cache_key: tuple[Any, ...] = ()
+    # The body validator's compiled ``validate_json``, bound by ``solving`` on first use
+    # (a ``TypeAdapter`` may be built before its forward references resolve).
+    body_validate_json: Callable[[bytes], Any] | None = None
 
 
 # The name handlers and earlier code use for the endpoint's own dependant.

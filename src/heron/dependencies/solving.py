@@ -13,17 +13,19 @@ from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import SchemaValidator
 
 from heron.background import BackgroundTasks
 from heron.concurrency import run_in_threadpool
 from heron.datastructures import UploadFile, parse_query_string
 from heron.dependencies.models import DefaultFactory, Dependant, ParamField
-from heron.requests import Request, cookie_parser
+from heron.exceptions import RequestValidationError
+from heron.requests import Request, cookie_parser, read_body
 from heron.responses import Response
 from heron.security.oauth2 import SecurityScopes
 from heron.types import Receive, Scope, Send
 
-__all__ = ["SolveContext", "solve"]
+__all__ = ["SolveContext", "solve", "solve_flat", "validation_error"]
 
 
 class SolveContext:
@@ -31,6 +33,7 @@ class SolveContext:
 
     __slots__ = (
         "background",
+        "body",
         "cache",
         "errors",
         "function_stack",
@@ -48,6 +51,7 @@ class SolveContext:
         self.receive = receive
         self.send = send
         self.request: Request | None = None
+        self.body: bytes | None = None
         self.websocket: Any = None
         self.errors: list[Any] = []
         self.cache: dict[Any, Any] = {}
@@ -60,6 +64,8 @@ class SolveContext:
         """The request, built on first use and shared by every dependency."""
         if self.request is None:
             self.request = Request(self.scope, self.receive, self.send)
+            # Read by the solver already: later readers see the same bytes.
+            self.request._body = self.body
         return self.request
 
     def get_sub_response(self) -> Response:
@@ -124,11 +130,17 @@ def _raw_params(dependant: Dependant, scope: Scope) -> dict[str, Any]:
     for source, fields in dependant.params_by_source:
         if source == "path":
             path_params = scope["path_params"]
-            raw["path"] = {p.alias: path_params.get(p.alias) for p in fields}
+            group: dict[str, Any] = {}
+            for param in fields:
+                group[param.alias] = path_params.get(param.alias)
+            raw["path"] = group
+            continue
+        if source == "query" and len(fields) == len(dependant.query_by_alias):
+            raw["query"] = _query_group(dependant.query_by_alias, scope)
             continue
         values = _source_values(source, scope)
         first = source != "query"  # the last query value wins, the first header, as FastAPI
-        group: dict[str, Any] = {}
+        group = {}
         for param in fields:
             if param.model_fields is not None:
                 raw[f"{source}!{param.name}"] = _model_values(param, values, source)
@@ -138,6 +150,27 @@ def _raw_params(dependant: Dependant, scope: Scope) -> dict[str, Any]:
                 group[param.alias] = found if param.is_list else (found[0] if first else found[-1])
         raw[source] = group
     return raw
+
+
+def _query_group(by_alias: dict[str, ParamField], scope: Scope) -> dict[str, Any]:
+    """The declared query parameters' values (no parameter model among them).
+
+    PERF: one pass over the pairs keeping only declared names, instead of grouping every
+    name first (items-get in-process: -0.3 µs, 4 calls less).
+    """
+    group: dict[str, Any] = {}
+    query_string: bytes = scope.get("query_string", b"")
+    if not query_string:
+        return group
+    for name, value in parse_query_string(query_string.decode("latin-1")):
+        param = by_alias.get(name)
+        if param is None:
+            continue
+        if param.is_list:
+            group.setdefault(name, []).append(value)
+        else:
+            group[name] = value  # COMPAT(fastapi): the last value of a repeated name wins
+    return group
 
 
 def _assign_params(dependant: Dependant, validated: dict[str, Any], kwargs: dict[str, Any]) -> None:
@@ -171,6 +204,46 @@ def _param_errors(exc: ValidationError) -> list[Any]:
             error["input"] = None
         errors.append(error)
     return errors
+
+
+async def solve_flat(dependant: Dependant, scope: Scope, receive: Receive) -> dict[str, Any]:
+    """The arguments of a flat endpoint: scalar parameters and a JSON body, nothing else.
+
+    The fast path of ``handlers.APIHandler`` for routes with no dependencies, no injected
+    objects and no form: no ``SolveContext``, no dependency walk, no ``Request``.
+
+    Raises:
+        RequestValidationError: A parameter or the body is missing or invalid.
+        HTTPException: 413 for a body over the application's limit.
+    """
+    kwargs: dict[str, Any] = {}
+    errors: list[Any] = []
+    if dependant.params_validator is not None:
+        try:
+            validated = dependant.params_validator.validate_python(_raw_params(dependant, scope))
+        except ValidationError as exc:
+            errors = _param_errors(exc)
+        else:
+            _assign_params(dependant, validated, kwargs)
+    body = None
+    if dependant.body_mode is not None:
+        limit = getattr(scope.get("app"), "max_body_size", None)
+        body = await read_body(receive, limit, scope)
+        _validate_json_body(dependant, body, scope, kwargs, errors)
+    if errors:
+        raise validation_error(errors, body)
+    return kwargs
+
+
+def validation_error(errors: list[Any], body: bytes | None) -> RequestValidationError:
+    """FastAPI's ``RequestValidationError``: the errors, and the body as JSON if it is."""
+    content: Any = body
+    if body is not None:
+        try:
+            content = json.loads(body)
+        except (ValueError, RecursionError):
+            pass  # FastAPI shows the raw bytes
+    return RequestValidationError(errors, body=content)
 
 
 # ---------------------------------------------------------------- the body
@@ -208,15 +281,23 @@ def _json_decode_error(body: bytes) -> dict[str, Any]:
 
 async def _read_body(ctx: SolveContext) -> bytes:
     if ctx.request is not None:
-        return await ctx.request.body()
-    from heron.handlers import read_body
+        ctx.body = await ctx.request.body()
+    elif ctx.body is None:
+        # PERF: no Request object unless a dependency asks for it (items-post: -2 calls).
+        limit = getattr(ctx.scope.get("app"), "max_body_size", None)
+        ctx.body = await read_body(ctx.receive, limit, ctx.scope)
+    return ctx.body
 
-    limit = getattr(ctx.scope.get("app"), "max_body_size", None)
-    body = await read_body(ctx.receive, limit, ctx.scope)
-    # Later readers (a dependency asking for the Request) see the same bytes.
-    request = ctx.get_request()
-    request._body = body
-    return body
+
+def _bind_validate_json(dependant: Dependant) -> Any:
+    """The compiled ``validate_json`` of the body validator, once it is built."""
+    validator = dependant.body_validator
+    core = getattr(validator, "validator", validator)
+    if isinstance(core, SchemaValidator):
+        # PERF: the compiled method itself, not TypeAdapter's wrapper (-1 call per request).
+        dependant.body_validate_json = core.validate_json
+        return core.validate_json
+    return validator.validate_json  # forward references still unresolved: not bound yet
 
 
 def _fastapi_body_errors(
@@ -253,12 +334,19 @@ def _fastapi_body_errors(
 
 async def _solve_json_body(dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]) -> None:
     body = await _read_body(ctx)
+    _validate_json_body(dependant, body, ctx.scope, kwargs, ctx.errors)
+
+
+def _validate_json_body(
+    dependant: Dependant, body: bytes, scope: Scope, kwargs: dict[str, Any], errors: list[Any]
+) -> None:
+    """Validate a JSON body into ``kwargs``; its errors, FastAPI's way, into ``errors``."""
     validator = dependant.body_validator
-    is_json = _is_json_content(ctx.scope, dependant.strict_content_type)
+    is_json = _is_json_content(scope, dependant.strict_content_type)
     if dependant.body_mode == "single" and not body:
         field = dependant.body[0]
         if field.required:
-            ctx.errors.append(
+            errors.append(
                 {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
             )
         else:
@@ -269,11 +357,12 @@ async def _solve_json_body(dependant: Dependant, ctx: SolveContext, kwargs: dict
             value = validator.validate_python({})
         elif is_json:
             # PERF: validate the bytes in one pass instead of json.loads + validate_python.
-            value = validator.validate_json(body)
+            validate_json = dependant.body_validate_json or _bind_validate_json(dependant)
+            value = validate_json(body)
         else:
             value = validator.validate_python(body.decode("utf-8", "replace"))
     except ValidationError as exc:
-        ctx.errors.extend(_fastapi_body_errors(dependant, body, is_json, exc))
+        errors.extend(_fastapi_body_errors(dependant, body, is_json, exc))
         return
     if dependant.body_mode == "single":
         kwargs[dependant.body[0].name] = value

@@ -12,7 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from heron import BackgroundTasks, Heron, HTTPException, Request, Response
-from heron.exceptions import HeronError
+from heron.exceptions import HeronError, HTTPError
 from heron.middleware import Middleware
 from heron.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
 from heron.testclient import TestClient
@@ -485,3 +485,49 @@ def test_app_state_and_url_for_in_handlers() -> None:
         return f"{request.app.state.greeting} {request.app.url_for('index', page=2)}"
 
     assert TestClient(app).get("/").json() == "hi /?page=2"
+
+
+# ---------------------------------------------------------------- HTTPError and HTTPException
+
+
+def _error_app(handled: type[Exception]) -> TestClient:
+    app = Heron()
+
+    @app.exception_handler(handled)
+    async def handler(request: Request, exc: HTTPError) -> PlainTextResponse:
+        return PlainTextResponse(f"handled {exc.status_code}", status_code=exc.status_code)
+
+    @app.get("/teapot")
+    async def teapot() -> None:
+        raise HTTPException(418)
+
+    return TestClient(app)
+
+
+def test_an_httpexception_handler_sees_the_apps_errors_not_routings() -> None:
+    # COMPAT(fastapi): the router raises the base class, as Starlette does under FastAPI.
+    client = _error_app(HTTPException)
+    assert client.get("/teapot").text == "handled 418"
+    missing = client.get("/nowhere")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Not Found"})
+    assert client.post("/teapot").json() == {"detail": "Method Not Allowed"}
+
+
+def test_an_httperror_handler_sees_every_http_error() -> None:
+    client = _error_app(HTTPError)
+    assert client.get("/teapot").text == "handled 418"
+    assert client.get("/nowhere").text == "handled 404"
+    assert client.post("/teapot").text == "handled 405"
+
+
+def test_starlettes_httpexception_class_is_heron_httperror() -> None:
+    # FastAPI's docs register the handler with Starlette's class; the import survives the
+    # rename to Heron, and the handler must still see routing errors.
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    client = _error_app(StarletteHTTPException)
+    assert client.get("/teapot").text == "handled 418"
+    assert client.get("/nowhere").text == "handled 404"
+    app = Heron(exception_handlers={StarletteHTTPException: lambda request, exc: None})
+    assert HTTPError in app.exception_handlers
+    assert StarletteHTTPException not in app.exception_handlers

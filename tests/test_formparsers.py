@@ -23,7 +23,7 @@ import pytest
 
 import heron.formparsers as formparsers
 from heron.datastructures import FormData, Headers, QueryParams, UploadFile, spooled_upload
-from heron.exceptions import ClientDisconnect, HTTPException
+from heron.exceptions import ClientDisconnect, HTTPError
 from heron.formparsers import (
     SPOOL_MAX_SIZE,
     FileChunk,
@@ -131,8 +131,8 @@ async def parse(
 
 async def rejected(
     body: bytes | Iterable[bytes], content_type: str | None = MULTIPART, **kwargs: Any
-) -> HTTPException:
-    with pytest.raises(HTTPException) as info:
+) -> HTTPError:
+    with pytest.raises(HTTPError) as info:
         await parse(body, content_type, **kwargs)
     return info.value
 
@@ -276,7 +276,7 @@ async def test_urlencoded_bad_percent_escape_is_400(body: bytes) -> None:
 async def test_unsupported_charset_is_400(charset: str) -> None:
     for content_type in (f"{URLENCODED}; charset={charset}", f"{MULTIPART}; charset={charset}"):
         headers = Headers({"content-type": content_type})
-        with pytest.raises(HTTPException) as info:
+        with pytest.raises(HTTPError) as info:
             await parse_form(headers, never_read())
         assert info.value.status_code == 400
         assert info.value.detail == f"Unsupported charset {charset!r} in Content-Type."
@@ -315,7 +315,7 @@ async def test_urlencoded_max_fields_boundary_and_custom_value() -> None:
 
 async def test_a9_limits_stop_parsing_within_a_single_chunk() -> None:
     decoder = URLEncodedDecoder(max_fields=10)
-    with pytest.raises(HTTPException):
+    with pytest.raises(HTTPError):
         decoder.feed(b"x=1&" * 100_000)
     assert decoder.field_count == 11
 
@@ -340,7 +340,7 @@ async def test_a9_urlencoded_value_and_name_over_max_part_size_are_400() -> None
 async def test_a9_urlencoded_huge_value_keeps_at_most_max_part_size() -> None:
     decoder = URLEncodedDecoder(max_part_size=1024)
     decoder.feed(b"v=" + b"x" * 1024)
-    with pytest.raises(HTTPException, match="1KB"):
+    with pytest.raises(HTTPError, match="1KB"):
         decoder.feed(b"x" * 50_000_000)
     assert len(decoder._value) == 1024
 
@@ -590,7 +590,7 @@ async def test_a6_field_limit_trips_mid_stream_in_one_byte_chunks() -> None:
     # A6 (Werkzeug CVE-2024-49767): checked per field, not per chunk, and parsing stops there.
     head = b'--B\r\nContent-Disposition: form-data; name="f"\r\n\r\n'
     stream = Body(chunked(head + b"x" * 10_000, 1))
-    with pytest.raises(HTTPException, match="1KB"):
+    with pytest.raises(HTTPError, match="1KB"):
         await parse_form(Headers({"content-type": MULTIPART}), stream, max_part_size=1024)
     # The boundary look-behind may hold back a few bytes of data, no more.
     assert stream.read <= len(head) + 1024 + len(b"\r\n--B") + 1
@@ -608,7 +608,7 @@ async def test_a7_memory_stays_bounded_for_an_oversized_field() -> None:
 
     tracemalloc.start()
     try:
-        with pytest.raises(HTTPException):
+        with pytest.raises(HTTPError):
             await parse(chunks(), max_part_size=limit)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -635,7 +635,7 @@ async def test_max_body_size_closes_files_already_spooled(monkeypatch: pytest.Mo
     body = multipart(
         part("a", b"x" * (SPOOL_MAX_SIZE + 1), filename="a"), part("b", b"y" * 10_000, filename="b")
     )
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await parse(chunked(body, 4096), max_body_size=SPOOL_MAX_SIZE + 5000)
     assert info.value.status_code == 413
     assert [u.filename for u in spy.uploads] == ["a", "b"]
@@ -644,14 +644,14 @@ async def test_max_body_size_closes_files_already_spooled(monkeypatch: pytest.Mo
 
 async def test_content_length_over_max_body_size_is_413_before_reading() -> None:
     headers = Headers({"content-type": URLENCODED, "content-length": "1000"})
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await parse_form(headers, never_read(), max_body_size=999)
     assert (info.value.status_code, info.value.detail) == (
         413,
         "Request body is larger than 999 bytes",
     )
     huge = Headers({"content-type": URLENCODED, "content-length": "9" * 5000})
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await parse_form(huge, never_read(), max_body_size=10**9)
     assert info.value.status_code == 413
 
@@ -660,7 +660,7 @@ async def test_content_length_over_max_body_size_is_413_before_reading() -> None
 async def test_a21_invalid_content_length_is_400_before_reading(value: str) -> None:
     for content_type in (URLENCODED, MULTIPART):
         headers = Headers({"content-type": content_type, "content-length": value})
-        with pytest.raises(HTTPException) as info:
+        with pytest.raises(HTTPError) as info:
             await parse_form(headers, never_read())
         assert (info.value.status_code, info.value.detail) == (
             400,
@@ -695,7 +695,7 @@ async def test_content_length_is_a_hint_the_stream_is_still_counted() -> None:
     ],
 )
 async def test_a14_bad_boundary_is_400_before_reading(content_type: str, message: str) -> None:
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await parse_form(Headers({"content-type": content_type}), never_read())
     assert (info.value.status_code, info.value.detail) == (400, message)
 
@@ -799,7 +799,7 @@ async def test_a13_huge_part_header_is_400_and_stops_early() -> None:
     )
     # An unterminated header line is refused at the cap, not read to the end of the body.
     stream = Body(chunked(b"--B\r\nX-A: " + b"v" * 10_000_000, 4096))
-    with pytest.raises(HTTPException):
+    with pytest.raises(HTTPError):
         await parse_form(Headers({"content-type": MULTIPART}), stream)
     assert stream.read < 16 * 1024
 
@@ -881,7 +881,7 @@ async def test_files_are_closed_when_a_later_part_is_malformed(
         part("small", b"s", filename="s"), part("big", b"b" * (SPOOL_MAX_SIZE + 1), filename="b")
     ).removesuffix(b"--B--\r\n")
     bad = b"--B\r\n" + part("x", "1", headers=[b"Bad Header: 1"]) + b"\r\n--B--\r\n"
-    with pytest.raises(HTTPException):
+    with pytest.raises(HTTPError):
         await parse([*chunked(good, 64 * 1024), bad])
     assert len(spy.uploads) == 2
     assert spy.uploads[1].file._rolled  # type: ignore[attr-defined]
@@ -1005,7 +1005,7 @@ async def test_request_form_multipart_and_close() -> None:
 async def test_request_form_limits_are_passed_through() -> None:
     body = multipart(part("a", "1"), part("b", "2"))
     request = Request(scope({"content-type": MULTIPART}), receiver(*body_messages(body, 1000)))
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await request.form(max_fields=1)
     assert (info.value.status_code, info.value.detail) == (
         400,
@@ -1013,7 +1013,7 @@ async def test_request_form_limits_are_passed_through() -> None:
     )
     body = multipart(part("a", b"x" * 20))
     request = Request(scope({"content-type": MULTIPART}), receiver(*body_messages(body, 1000)))
-    with pytest.raises(HTTPException, match="maximum size of 19 bytes"):
+    with pytest.raises(HTTPError, match="maximum size of 19 bytes"):
         await request.form(max_part_size=19)
 
 
@@ -1021,7 +1021,7 @@ async def test_request_form_app_max_body_size_is_413() -> None:
     app = SimpleNamespace(max_body_size=100)
     body = b"a=" + b"x" * 200
     request = Request(scope({"content-type": URLENCODED}, app), receiver(*body_messages(body, 50)))
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await request.form()
     assert (info.value.status_code, info.value.detail) == (
         413,

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from heron.datastructures import URL, Address, Headers, QueryParams, State
-from heron.exceptions import ClientDisconnect, HTTPException
+from heron.exceptions import ClientDisconnect, HTTPError
 from heron.requests import HTTPConnection, Request, cookie_parser, read_body
 from heron.types import Message, Receive, Scope
 
@@ -375,14 +375,14 @@ async def test_json_null_is_cached_too() -> None:
 @pytest.mark.parametrize("body", [b"", b"{", b"{'a': 1}", b"\xff\xfe", b"[" * 100_000, b"nan?"])
 async def test_invalid_json_is_400(body: bytes) -> None:
     request = make_request(body)
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await request.json()
     assert info.value.status_code == 400
 
 
 async def test_body_over_max_body_size_is_413() -> None:
     request = make_request(b"12345", b"67890", b"x", app=FakeApp(max_body_size=10))
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await request.body()
     assert info.value.status_code == 413
 
@@ -395,7 +395,7 @@ async def test_body_at_max_body_size_is_fine() -> None:
 async def test_413_stops_reading_the_body() -> None:
     chunks = [b"x" * 10] * 100
     request = make_request(*chunks, app=FakeApp(max_body_size=25))
-    with pytest.raises(HTTPException):
+    with pytest.raises(HTTPError):
         await request.body()
     receiver = request.receive
     assert isinstance(receiver, Receiver)
@@ -404,7 +404,7 @@ async def test_413_stops_reading_the_body() -> None:
 
 async def test_json_over_max_body_size_is_413() -> None:
     request = make_request(b'{"a": "' + b"x" * 100 + b'"}', app=FakeApp(max_body_size=50))
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await request.json()
     assert info.value.status_code == 413
 
@@ -414,7 +414,7 @@ async def test_declared_length_over_the_limit_is_413_before_reading(length: str)
     request = make_request(
         b"0123456789", app=FakeApp(max_body_size=10), headers=[("content-length", length)]
     )
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         await request.body()
     assert info.value.status_code == 413
     receiver = request.receive
@@ -609,20 +609,20 @@ def test_read_body_refuses_a_declared_length_over_the_limit_before_reading() -> 
     async def never() -> Message:
         raise AssertionError("read although the declared length was over the limit")
 
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         asyncio.run(_read(never, 10, b"11"))
     assert info.value.status_code == 413
 
 
 def test_read_body_survives_a_content_length_of_thousands_of_digits() -> None:
     # int() refuses more than 4300 digits (CVE-2020-10735): a 413, not a ValueError.
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         asyncio.run(_read(_body_receive(b"x"), 10, b"9" * 5000))
     assert info.value.status_code == 413
 
 
 def test_read_body_counts_the_chunks_against_the_limit() -> None:
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(HTTPError) as info:
         asyncio.run(_read(_body_receive(b"123456", b"789012"), 10))
     assert info.value.status_code == 413
 

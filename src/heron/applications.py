@@ -25,7 +25,7 @@ from heron.exception_handlers import (
 )
 from heron.exceptions import (
     HeronError,
-    HTTPException,
+    HTTPError,
     RequestValidationError,
     WebSocketException,
     WebSocketRequestValidationError,
@@ -107,11 +107,12 @@ class Heron(RouteDecorators):
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         self.user_middleware: list[Middleware] = list(middleware or [])
         self.exception_handlers: dict[Any, Callable[..., Any]] = {
-            HTTPException: http_exception_handler,
+            HTTPError: http_exception_handler,
             RequestValidationError: request_validation_exception_handler,
             WebSocketRequestValidationError: websocket_request_validation_exception_handler,
         }
-        self.exception_handlers.update(exception_handlers or {})
+        for key, handler in (exception_handlers or {}).items():
+            self.exception_handlers[_handler_key(key)] = handler
         self._lifespan = LifespanRunner(lifespan, on_startup or [], on_shutdown or [])
         self.middleware_stack: ASGIApp | None = None
         self._answers_500 = False
@@ -166,7 +167,7 @@ class Heron(RouteDecorators):
     # ------------------------------------------------------------ errors
 
     def _handler_for(self, exc: Exception) -> Callable[..., Any] | None:
-        if isinstance(exc, HTTPException) and exc.status_code in self.exception_handlers:
+        if isinstance(exc, HTTPError) and exc.status_code in self.exception_handlers:
             return self.exception_handlers[exc.status_code]
         for cls in type(exc).__mro__:
             if cls in self.exception_handlers:
@@ -206,7 +207,7 @@ class Heron(RouteDecorators):
         from heron.websockets import WebSocket
 
         handler = self._handler_for(exc)
-        if handler is not None and not isinstance(exc, HTTPException):
+        if handler is not None and not isinstance(exc, HTTPError):
             await handler(WebSocket(scope, receive=receive, send=send), exc)
             return
         if isinstance(exc, WebSocketException):
@@ -229,7 +230,7 @@ class Heron(RouteDecorators):
         self, exc_class_or_status_code: int | type[Exception], handler: Callable[..., Any]
     ) -> None:
         """Register ``handler`` for an exception class or an HTTP status code."""
-        self.exception_handlers[exc_class_or_status_code] = handler
+        self.exception_handlers[_handler_key(exc_class_or_status_code)] = handler
         self.middleware_stack = None
 
     # ------------------------------------------------------------ middleware
@@ -399,6 +400,20 @@ class Heron(RouteDecorators):
             log_level=log_level,
             **kwargs,
         )
+
+
+def _handler_key(key: Any) -> Any:
+    """Heron's class for Starlette's exception classes, else ``key`` itself.
+
+    COMPAT(fastapi): FastAPI's docs override the error handlers with
+    ``@app.exception_handler(starlette.exceptions.HTTPException)``; after the rename to
+    Heron that import remains, and must still catch every HTTP error (Heron has no Starlette).
+    """
+    if isinstance(key, type) and key.__module__ == "starlette.exceptions":
+        return {"HTTPException": HTTPError, "WebSocketException": WebSocketException}.get(
+            key.__name__, key
+        )
+    return key
 
 
 def _split_params(

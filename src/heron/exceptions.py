@@ -4,8 +4,12 @@ The hierarchy::
 
     Exception
     ├── HeronError (RuntimeError)            programmer / configuration mistakes
-    │   └── NoMatchFound (+ KeyError)        url_for() / url_path_for() with an unknown name
-    ├── HTTPException                        answered to the client with its status code
+    │   ├── NoMatchFound (+ KeyError)        url_for() / url_path_for() with an unknown name
+    │   ├── OutsideContextError              request / g / current_app used outside a request
+    │   └── SessionTooLarge                  the signed session cookie would pass 4093 bytes
+    ├── HTTPError                            answered to the client with its status code
+    │   └── HTTPException                    the same, raised by apps (FastAPI's class)
+    │       └── SessionStoreUnavailable      503: the server-side session store is unreachable
     ├── WebSocketException                   closes a WebSocket with its code
     ├── WebSocketDisconnect                  the peer went away (raised by receive/send)
     ├── ValidationException                  pydantic errors, FastAPI's shapes
@@ -27,12 +31,16 @@ from typing import Any
 __all__ = [
     "ClientDisconnect",
     "FastAPIError",
+    "HTTPError",
     "HTTPException",
     "HeronDeprecationWarning",
     "HeronError",
     "NoMatchFound",
+    "OutsideContextError",
     "RequestValidationError",
     "ResponseValidationError",
+    "SessionStoreUnavailable",
+    "SessionTooLarge",
     "ValidationException",
     "WebSocketDisconnect",
     "WebSocketException",
@@ -59,6 +67,14 @@ class NoMatchFound(HeronError, KeyError):
         return str(self.args[0])
 
 
+class OutsideContextError(HeronError):
+    """A context global was used while no request is being handled.
+
+    Raised by ``request``, ``g``, ``current_app``, ``url_for`` and ``render_template``
+    (Flask's "Working outside of request context").
+    """
+
+
 class HeronDeprecationWarning(UserWarning):
     """A deprecated Heron API was used.
 
@@ -67,8 +83,15 @@ class HeronDeprecationWarning(UserWarning):
     """
 
 
-class HTTPException(Exception):
-    """An error answered to the client with ``status_code``.
+class HTTPError(Exception):
+    """An error answered to the client with ``status_code``, raised by Heron itself.
+
+    Routing (404, 405) and request parsing (400, 413) raise this class; apps raise
+    :class:`HTTPException`, its subclass. COMPAT(fastapi): the split is FastAPI's (its
+    ``HTTPException`` subclasses Starlette's, which Starlette raises), so a handler
+    registered for ``HTTPException`` sees the app's errors only, and one registered for
+    ``HTTPError`` — or for ``starlette.exceptions.HTTPException``, which Heron maps to it —
+    sees them all.
 
     Args:
         status_code: The HTTP status to answer with.
@@ -94,6 +117,48 @@ class HTTPException(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class HTTPException(HTTPError):
+    """An error answered to the client with ``status_code``: raise it in endpoints.
+
+    Args:
+        status_code: The HTTP status to answer with.
+        detail: Anything JSON-serialisable; defaults to the status phrase.
+        headers: Extra response headers (e.g. ``WWW-Authenticate``).
+    """
+
+
+class SessionTooLarge(HeronError):
+    """The session does not fit in a cookie: browsers drop cookies over 4 KB silently.
+
+    Raised when the response starts, so the request ends in a 500 whose log names the size;
+    store less in the session, or keep it on the server (``RedisSessionStore``).
+
+    Args:
+        size: The size of ``name=value`` of the cookie that would have been sent, in bytes.
+        limit: The largest size allowed.
+    """
+
+    def __init__(self, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"The session cookie would be {size} bytes, over the {limit}-byte limit browsers "
+            "keep (they drop larger cookies silently). Store less in the session, or keep "
+            "sessions on the server with a SessionStore (heron.sessions.RedisSessionStore)."
+        )
+
+
+class SessionStoreUnavailable(HTTPException):
+    """The server-side session store could not be reached; answered with 503.
+
+    Args:
+        detail: The response detail (kept generic: the cause is logged, not sent).
+    """
+
+    def __init__(self, detail: str = "Session store unavailable") -> None:
+        super().__init__(503, detail)
 
 
 class WebSocketException(Exception):

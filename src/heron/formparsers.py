@@ -9,7 +9,7 @@ unit-tested and fuzzed without a server. :func:`parse_form` is the thin async dr
 chunks from the body stream, counts them against ``max_body_size``, feeds the decoder and writes
 file events to spooled :class:`~heron.datastructures.UploadFile` objects.
 
-Every bad input is answered with ``HTTPException``: 400 for malformed bodies and exceeded form
+Every bad input is answered with ``HTTPError``: 400 for malformed bodies and exceeded form
 limits, 413 for a body over ``max_body_size``. Memory stays bounded: a field is kept only up to
 ``max_part_size`` (so fields total at most ``max_fields * max_part_size``, less under a
 ``max_body_size``), a file spools to disk past :data:`SPOOL_MAX_SIZE`, and one stream chunk is
@@ -27,7 +27,7 @@ from urllib.parse import unquote_to_bytes
 
 from heron.concurrency import run_in_threadpool
 from heron.datastructures import FormData, Headers, UploadFile, spooled_upload
-from heron.exceptions import HTTPException
+from heron.exceptions import HTTPError
 
 try:
     from python_multipart.exceptions import FormParserError
@@ -121,21 +121,21 @@ FormEvent = FormField | FileStart | FileChunk | FileEnd
 # ── shared checks ───────────────────────────────────────────────────────────────────────────
 
 
-def _too_many(kind: str, limit: float) -> HTTPException:
+def _too_many(kind: str, limit: float) -> HTTPError:
     # COMPAT(starlette): same wording as Starlette, which FastAPI users' tests match on.
-    return HTTPException(400, f"Too many {kind}. Maximum number of {kind} is {limit}.")
+    return HTTPError(400, f"Too many {kind}. Maximum number of {kind} is {limit}.")
 
 
-def _part_too_large(limit: int) -> HTTPException:
+def _part_too_large(limit: int) -> HTTPError:
     size = f"{limit // 1024}KB" if limit % 1024 == 0 else f"{limit} bytes"
-    return HTTPException(400, f"Part exceeded maximum size of {size}.")
+    return HTTPError(400, f"Part exceeded maximum size of {size}.")
 
 
 def _decode(raw: bytes | bytearray, charset: str) -> str:
     try:
         return raw.decode(charset)
     except UnicodeDecodeError:
-        raise HTTPException(400, f"Form data is not valid {charset}.") from None
+        raise HTTPError(400, f"Form data is not valid {charset}.") from None
 
 
 # Every byte a form's syntax relies on must mean the same in the declared charset; this rules out
@@ -155,7 +155,7 @@ def _charset(options: Mapping[bytes, bytes]) -> str:
     except (LookupError, UnicodeError):
         compatible = False
     if not compatible:
-        raise HTTPException(400, f"Unsupported charset {charset[:40]!r} in Content-Type.")
+        raise HTTPError(400, f"Unsupported charset {charset[:40]!r} in Content-Type.")
     return charset
 
 
@@ -168,7 +168,7 @@ _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 def _unquote(raw: bytes, charset: str) -> str:
     if _BAD_ESCAPE.search(raw):
-        raise HTTPException(400, "Invalid percent-encoding in form data.")
+        raise HTTPError(400, "Invalid percent-encoding in form data.")
     return _decode(unquote_to_bytes(raw.replace(b"+", b" ")), charset)
 
 
@@ -232,7 +232,7 @@ class URLEncodedDecoder:
             The fields completed by these bytes.
 
         Raises:
-            HTTPException: 400 for too many fields, a field over ``max_part_size``, a bad
+            HTTPError: 400 for too many fields, a field over ``max_part_size``, a bad
                 percent-escape or text invalid in the charset.
         """
         self._parser.write(data)
@@ -281,13 +281,13 @@ class URLEncodedDecoder:
 
 def _check_boundary(boundary: bytes) -> bytes:
     if not boundary:
-        raise HTTPException(400, "Missing boundary in multipart/form-data Content-Type.")
+        raise HTTPError(400, "Missing boundary in multipart/form-data Content-Type.")
     if len(boundary) > MAX_BOUNDARY_LENGTH:
-        raise HTTPException(
+        raise HTTPError(
             400, f"Multipart boundary is longer than the maximum of {MAX_BOUNDARY_LENGTH} bytes."
         )
     if not (boundary.isascii() and boundary.decode("ascii").isprintable()):
-        raise HTTPException(400, "Invalid multipart boundary.")
+        raise HTTPError(400, "Invalid multipart boundary.")
     return boundary
 
 
@@ -309,7 +309,7 @@ class MultipartDecoder:
         max_part_size: Largest non-file part, in bytes.
 
     Raises:
-        HTTPException: 400 for a missing, too long or non-printable boundary.
+        HTTPError: 400 for a missing, too long or non-printable boundary.
     """
 
     __slots__ = (
@@ -383,23 +383,23 @@ class MultipartDecoder:
             The events these bytes completed.
 
         Raises:
-            HTTPException: 400 for a malformed body or an exceeded limit.
+            HTTPError: 400 for a malformed body or an exceeded limit.
         """
         self._fed = self._fed or bool(data)
         try:
             self._parser.write(data)
         except FormParserError as exc:
-            raise HTTPException(400, f"Malformed multipart body: {exc}") from None
+            raise HTTPError(400, f"Malformed multipart body: {exc}") from None
         return self._take()
 
     def close(self) -> list[FormEvent]:
         """Signal the end of the body. An empty body is an empty form.
 
         Raises:
-            HTTPException: 400 when the closing boundary never came (a truncated body).
+            HTTPError: 400 when the closing boundary never came (a truncated body).
         """
         if self._fed and not self.finished:
-            raise HTTPException(400, "Malformed multipart body: no closing boundary.")
+            raise HTTPError(400, "Malformed multipart body: no closing boundary.")
         self.finished = True
         return self._take()
 
@@ -425,15 +425,15 @@ class MultipartDecoder:
     def _on_headers_finished(self) -> None:
         dispositions = [value for name, value in self._headers if name == b"content-disposition"]
         if not dispositions:
-            raise HTTPException(400, "Missing Content-Disposition header in a multipart part.")
+            raise HTTPError(400, "Missing Content-Disposition header in a multipart part.")
         if len(dispositions) > 1:
             # NOTE: two dispositions could name two different fields; a proxy and Heron might
             # each pick another one, so refuse rather than choose.
-            raise HTTPException(400, "Duplicate Content-Disposition header in a multipart part.")
+            raise HTTPError(400, "Duplicate Content-Disposition header in a multipart part.")
         _, options = parse_options_header(dispositions[0].decode("latin-1"))
         if b"name" not in options:
             # COMPAT(starlette): same wording.
-            raise HTTPException(
+            raise HTTPError(
                 400, 'The Content-Disposition header field "name" must be provided.'
             )
         self._name = _decode(options[b"name"], self._charset)
@@ -528,10 +528,10 @@ def _check_content_length(headers: Headers, max_body_size: int | None) -> None:
     if not (value.isascii() and value.isdigit()):
         # NOTE: "-1", "+5", " 5", "5, 5", "0x10", "1e3": int() accepts some of these, and a
         # negative length once made python-multipart buffer the whole body (GHSA-v9pg-7xvm-68hf).
-        raise HTTPException(400, "Invalid Content-Length header.")
+        raise HTTPError(400, "Invalid Content-Length header.")
     # More than 20 digits exceeds any real limit, and int() refuses over 4300 digits.
     if max_body_size is not None and (len(value) > 20 or int(value) > max_body_size):
-        raise HTTPException(413, f"Request body is larger than {max_body_size} bytes")
+        raise HTTPError(413, f"Request body is larger than {max_body_size} bytes")
 
 
 async def _collect(
@@ -545,7 +545,7 @@ async def _collect(
         async for chunk in stream:
             received += len(chunk)
             if max_body_size is not None and received > max_body_size:
-                raise HTTPException(413, f"Request body is larger than {max_body_size} bytes")
+                raise HTTPError(413, f"Request body is larger than {max_body_size} bytes")
             await builder.apply(decoder.feed(chunk))
             if decoder.finished:
                 break  # the rest is a multipart epilogue, ignored: no need to read it.
@@ -591,7 +591,7 @@ async def parse_form(
         The fields, in body order (repeated names kept).
 
     Raises:
-        HTTPException: 413 when the body (or its ``Content-Length``) exceeds ``max_body_size``;
+        HTTPError: 413 when the body (or its ``Content-Length``) exceeds ``max_body_size``;
             400 for a malformed body or header, an unsupported charset, text invalid in the
             charset, or an exceeded ``max_files``, ``max_fields`` or ``max_part_size``.
         ClientDisconnect: The client went away before the whole body arrived.

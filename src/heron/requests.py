@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from heron.datastructures import URL, Address, FormData, Headers, QueryParams, State
-from heron.exceptions import ClientDisconnect, HTTPException
+from heron.exceptions import ClientDisconnect, HTTPError
 from heron.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -272,19 +272,19 @@ class Request(HTTPConnection):
         """The whole body, read once and cached.
 
         Raises:
-            HTTPException: 413 when it exceeds the application's ``max_body_size``.
+            HTTPError: 413 when it exceeds the application's ``max_body_size``.
         """
         if self._body is None:
             limit = _max_body_size(self.scope)
             if limit is not None and _declared_length(self.scope) > limit:
                 # Refused before reading: no waiting for bytes that may never come.
-                raise HTTPException(413, f"Request body is larger than {limit} bytes")
+                raise HTTPError(413, f"Request body is larger than {limit} bytes")
             chunks: list[bytes] = []
             size = 0
             async for chunk in self.stream():
                 size += len(chunk)
                 if limit is not None and size > limit:
-                    raise HTTPException(413, f"Request body is larger than {limit} bytes")
+                    raise HTTPError(413, f"Request body is larger than {limit} bytes")
                 chunks.append(chunk)
             self._body = b"".join(chunks)
         return self._body
@@ -293,14 +293,14 @@ class Request(HTTPConnection):
         """The body decoded as JSON (cached).
 
         Raises:
-            HTTPException: 400 when the body is not valid JSON.
+            HTTPError: 400 when the body is not valid JSON.
         """
         if self._json is _UNSET:
             body = await self.body()
             try:
                 self._json = json.loads(body)
             except (ValueError, RecursionError) as exc:
-                raise HTTPException(400, f"Invalid JSON body: {exc}") from None
+                raise HTTPError(400, f"Invalid JSON body: {exc}") from None
         return self._json
 
     async def form(
@@ -318,7 +318,7 @@ class Request(HTTPConnection):
             max_part_size: Largest non-file field, in bytes.
 
         Raises:
-            HTTPException: 400 for a malformed or too large form.
+            HTTPError: 400 for a malformed or too large form.
         """
         if self._form is None:
             from heron.formparsers import parse_form
@@ -392,19 +392,19 @@ async def read_body(receive: Receive, limit: int | None, scope: Scope | None = N
     With ``scope``, a declared ``Content-Length`` over ``limit`` is refused before reading.
 
     Raises:
-        HTTPException: 413 past ``limit`` bytes.
+        HTTPError: 413 past ``limit`` bytes.
         ClientDisconnect: The client went away first.
     """
     if limit is not None and scope is not None and _declared_length(scope) > limit:
         # Refused before a byte is read: the client said how much it would send.
-        raise HTTPException(413, f"Request body is larger than {limit} bytes")
+        raise HTTPError(413, f"Request body is larger than {limit} bytes")
     message = await receive()
     if message["type"] == "http.disconnect":
         raise ClientDisconnect()
     body: bytes = message.get("body", b"")
     if not message.get("more_body", False):  # PERF: the one-chunk body of small requests
         if limit is not None and len(body) > limit:
-            raise HTTPException(413, f"Request body is larger than {limit} bytes")
+            raise HTTPError(413, f"Request body is larger than {limit} bytes")
         return body
     chunks = [body]
     size = len(body)
@@ -415,7 +415,7 @@ async def read_body(receive: Receive, limit: int | None, scope: Scope | None = N
         chunk = message.get("body", b"")
         size += len(chunk)
         if limit is not None and size > limit:
-            raise HTTPException(413, f"Request body is larger than {limit} bytes")
+            raise HTTPError(413, f"Request body is larger than {limit} bytes")
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from heron.convertors import compile_path, flask_to_heron_path
 from heron.datastructures import URL, Headers, URLPath
 from heron.decorators import RouteDecorators
-from heron.exceptions import HeronError, HTTPException, NoMatchFound, WebSocketException
+from heron.exceptions import HeronError, HTTPError, NoMatchFound, WebSocketException
 from heron.handlers import request_response, websocket_session
 from heron.matching import Match, Matcher, iter_matches
 from heron.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -560,7 +560,7 @@ async def _error_response(scope: Scope, receive: Receive, send: Send, exc: Excep
     if responder is not None:
         await responder(scope, receive, send, exc)
         return
-    assert isinstance(exc, HTTPException)
+    assert isinstance(exc, HTTPError)
     response = PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
     await response(scope, receive, send)
 
@@ -569,14 +569,14 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["type"] == "websocket":
         await _error_response(scope, receive, send, WebSocketException(code=1000))
         return
-    await _error_response(scope, receive, send, HTTPException(404))
+    await _error_response(scope, receive, send, HTTPError(404))
 
 
 async def _method_not_allowed(
     scope: Scope, receive: Receive, send: Send, methods: Collection[str]
 ) -> None:
     headers = {"Allow": ", ".join(sorted(methods))}
-    await _error_response(scope, receive, send, HTTPException(405, headers=headers))
+    await _error_response(scope, receive, send, HTTPError(405, headers=headers))
 
 
 # ---------------------------------------------------------------- the API layer

@@ -214,7 +214,7 @@ async def solve_flat(dependant: Dependant, scope: Scope, receive: Receive) -> di
 
     Raises:
         RequestValidationError: A parameter or the body is missing or invalid.
-        HTTPException: 413 for a body over the application's limit.
+        HTTPError: 413 for a body over the application's limit.
     """
     kwargs: dict[str, Any] = {}
     errors: list[Any] = []
@@ -501,7 +501,7 @@ async def solve(dependant: Dependant, ctx: SolveContext) -> dict[str, Any]:
     """The keyword arguments for ``dependant.call``; errors go to ``ctx.errors``.
 
     Raises:
-        HTTPException: 413 for a body over the application's limit.
+        HTTPError: 413 for a body over the application's limit.
     """
     kwargs: dict[str, Any] = {}
     for sub in dependant.dependencies:

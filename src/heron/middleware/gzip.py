@@ -113,21 +113,22 @@ class _GZipResponder:
         if not self._middleware.compressible(message.get("status", 200), headers):
             await self._send(message)
             return
-        if self._level is None:
-            add_vary(headers, b"Accept-Encoding")
-            await self._send({**message, "headers": headers})
-            return
         # NOTE: a copy of the message and its header list, changed later in place: the
         # app may reuse its own between requests.
         self._held = {**message, "headers": headers}
 
     async def _first_body(self, start: Message, message: Message) -> None:
         self._held = None
-        assert self._level is not None
         headers: _RawHeaders = start["headers"]
-        add_vary(headers, b"Accept-Encoding")
         body = message.get("body", b"")
         more_body = message.get("more_body", False)
+        if more_body or len(body) >= self._middleware.minimum_size:
+            # This body's encoding depends on Accept-Encoding: caches must key on it.
+            add_vary(headers, b"Accept-Encoding")
+        if self._level is None:
+            await self._send(start)
+            await self._send(message)
+            return
         compressor = zlib.compressobj(self._level, zlib.DEFLATED, _GZIP_WBITS)
         if more_body:
             # Streaming: the total size is unknown, so compress from the first chunk.
@@ -171,8 +172,9 @@ class GZipMiddleware:
     Bodies under ``minimum_size`` bytes, responses that already have a
     ``Content-Encoding``, and media types in ``exclude_media_types`` (server-sent events by
     default, which must reach the client event by event) are sent as they are. Every
-    response that could have been compressed gets ``Vary: Accept-Encoding``, so shared
-    caches keep the two versions apart.
+    response that would be compressed for a client accepting gzip gets
+    ``Vary: Accept-Encoding``, also when this client does not accept it, so shared caches
+    keep the two versions apart (FastAPI's only sets it on compressed responses).
 
     Args:
         app: The ASGI app to wrap.

@@ -357,3 +357,82 @@ def test_static_route_declared_first_wins_over_a_later_dynamic_one() -> None:
     client = TestClient(app)
     assert client.get("/stream").json() == "static"
     assert client.get("/other").json() == "dynamic other"
+
+
+# ---------------------------------------------------------------- route_class (FastAPI's)
+
+import gzip  # noqa: E402
+from collections.abc import AsyncIterator, Awaitable, Callable  # noqa: E402
+
+from heron import Body, Depends, Response  # noqa: E402
+from heron.routing import APIRoute  # noqa: E402
+
+
+class GzipRequest(Request):
+    """FastAPI's docs example: a Request whose body is gunzipped when it says so."""
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_unzipped"):
+            body = await super().body()
+            if "gzip" in self.headers.getlist("Content-Encoding"):
+                body = gzip.decompress(body)
+            self._unzipped = body
+        return self._unzipped
+
+
+class GzipRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            request = GzipRequest(request.scope, request.receive)
+            response = await original(request)
+            response.headers["X-Route"] = self.name
+            return response
+
+        return handler
+
+
+LOG: list[str] = []
+
+
+async def resource() -> AsyncIterator[str]:
+    LOG.append("open")
+    yield "r"
+    LOG.append("close")
+
+
+def _route_class_app() -> TestClient:
+    app = Heron()
+    router = APIRouter(route_class=GzipRoute)
+
+    @router.post("/sum")
+    async def total(numbers: list[int] = Body(), res: str = Depends(resource)) -> dict[str, int]:
+        return {"sum": sum(numbers)}
+
+    @app.post("/plain")
+    async def plain(numbers: list[int] = Body()) -> dict[str, int]:
+        return {"sum": sum(numbers)}
+
+    app.include_router(router)
+    return TestClient(app)
+
+
+def test_a_route_class_wraps_the_route_handler() -> None:
+    client = _route_class_app()
+    LOG.clear()
+    body = gzip.compress(b"[1, 2, 3]")
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    response = client.post("/sum", content=body, headers=headers)
+    assert response.json() == {"sum": 6}
+    assert response.headers["x-route"] == "total"
+    assert LOG == ["open", "close"]  # the yield dependency ran and was closed
+    # Routes of other classes keep the direct path (no wrapper, no header).
+    plain = client.post("/plain", json=[1, 2])
+    assert plain.json() == {"sum": 3} and "x-route" not in plain.headers
+
+
+def test_a_route_class_sees_validation_errors_answered_by_the_app() -> None:
+    response = _route_class_app().post("/sum", json={"not": "a list"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"]

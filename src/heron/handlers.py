@@ -317,6 +317,37 @@ class APIHandler:
                 raise
             await _respond_to_exception(scope, receive, send, exc)
 
+    async def respond(self, request: Request) -> Response:
+        """The response to ``request``, built but not sent: FastAPI's route handler.
+
+        What ``APIRoute.get_route_handler()`` returns, for route classes that wrap it (a
+        custom ``Request`` subclass in, headers added to the response out). ``request`` is
+        the object the endpoint and its dependencies receive, and the body is read through
+        it. ``yield`` dependencies are closed before the response is sent.
+
+        Raises:
+            RequestValidationError: Invalid input (answered by the app's handlers).
+        """
+        ctx = SolveContext(request.scope, request.receive, request._send)
+        ctx.request = request
+        async with AsyncExitStack() as request_stack:
+            ctx.request_stack = request_stack
+            request_stack.push_async_callback(_close_uploads, ctx)
+            async with AsyncExitStack() as function_stack:
+                ctx.function_stack = function_stack
+                kwargs = await solve(self.plan, ctx)
+                if ctx.errors:
+                    raise validation_error(ctx.errors, ctx.body)
+                if self.streams:
+                    raw: Any = self._stream_response(
+                        self.call(**kwargs), ctx.sub_response, ctx.background
+                    )
+                elif self.is_async:
+                    raw = await self.call(**kwargs)
+                else:
+                    raw = await run_in_threadpool(self.call, **kwargs)
+            return self._build_response(raw, ctx.sub_response, ctx.background)
+
     def _stream_response(
         self, items: Any, sub: Response | None, background: BackgroundTasks | None
     ) -> Response:
@@ -439,7 +470,7 @@ def api_handler(
     status_code: int | None = None,
     flask_style: bool = False,
     serializer: ResponseSerializer | None = None,
-) -> ASGIApp:
+) -> APIHandler:
     """Build the ASGI app serving one API route (see :class:`APIHandler`)."""
     return APIHandler(
         plan,

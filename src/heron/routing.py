@@ -28,6 +28,7 @@ from heron.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from heron.middleware import Middleware
+    from heron.requests import Request
 
 __all__ = [
     "APIRoute",
@@ -632,16 +633,29 @@ class APIRoute(Route):
         self.dependencies = list(options.get("dependencies") or [])
         _add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
         _set_strict_content_type(self.dependant, options.get("strict_content_type", True))
-        self.app = api_handler(
+        self.handler = api_handler(
             self.dependant,
             response_class=self.response_class,
             status_code=status_code,
             flask_style=flask_style,
             serializer=_serializer_for(self.dependant, options, flask_style),
         )
+        self.app: ASGIApp = self.handler
+        if type(self).get_route_handler is not APIRoute.get_route_handler:
+            # COMPAT(fastapi): a route class wrapping get_route_handler() (custom Request
+            # classes, response post-processing) is served through its wrapper; the others
+            # keep the direct path.
+            self.app = request_response(self.get_route_handler())
         self.middleware = list(middleware or ())
         for spec in reversed(self.middleware):
             self.app = spec.build(self.app)
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        """FastAPI's route handler: ``async (request) -> response``, not yet sent.
+
+        Override it in an ``APIRoute`` subclass (``APIRouter(route_class=...)``) to wrap it.
+        """
+        return self.handler.respond
 
     def with_prefix(self, prefix: str, **overrides: Any) -> APIRoute:
         """A copy of this route under ``prefix`` (used by ``include_router``)."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pydantic_core
 
+from heron.encoders import jsonable_encoder
 from heron.exceptions import HTTPException, RequestValidationError, WebSocketRequestValidationError
 from heron.requests import Request
 from heron.responses import JSONResponse, Response
@@ -47,8 +48,8 @@ async def request_validation_exception_handler(
         else error
         for error in exc.errors()
     ]
-    errors = pydantic_core.to_jsonable_python(errors, fallback=_jsonable_ctx)
-    return JSONResponse({"detail": errors}, status_code=422)
+    # COMPAT(fastapi): FastAPI's encoder, so a Decimal in ``ctx`` stays a number.
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
 async def websocket_request_validation_exception_handler(

@@ -443,3 +443,23 @@ def test_websocket_parameters_and_dependencies() -> None:
         with client.websocket_connect("/rooms/x?token=secret"):
             pass
     assert invalid.value.code == 1008
+
+
+def test_websocket_validation_close_reason_fits_a_close_frame() -> None:
+    from heron import WebSocket, WebSocketDisconnect
+
+    app = Heron()
+
+    @app.websocket("/ws/{n}")
+    async def ws(websocket: WebSocket, n: int) -> None:
+        await websocket.accept()
+
+    client = TestClient(app)
+    # Non-ASCII input makes characters and bytes differ: the cut is in bytes.
+    with pytest.raises(WebSocketDisconnect) as invalid:
+        with client.websocket_connect("/ws/" + "é" * 100):
+            pass
+    reason = invalid.value.reason
+    assert invalid.value.code == 1008
+    assert reason.startswith('[{"type":"int_parsing","loc":["path","n"]')
+    assert 100 < len(reason.encode()) <= 123

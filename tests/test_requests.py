@@ -633,3 +633,44 @@ def test_read_body_reports_a_disconnect() -> None:
 
     with pytest.raises(ClientDisconnect):
         asyncio.run(_read(gone, None))
+
+
+# ---------------------------------------------------------------- request.form() spellings
+
+
+def _form_request(body: bytes) -> Request:
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "headers": [(b"content-type", b"application/x-www-form-urlencoded")],
+    }
+    return Request(scope, _body_receive(body))
+
+
+def test_form_can_be_awaited() -> None:
+    async def main() -> Any:
+        return (await _form_request(b"a=1&b=2").form())["b"]
+
+    assert asyncio.run(main()) == "2"
+
+
+def test_form_is_an_async_context_manager_that_closes_the_files() -> None:
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n'
+        b"Content-Type: text/plain\r\n\r\nhello\r\n--B--\r\n"
+    )
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "headers": [(b"content-type", b"multipart/form-data; boundary=B")],
+    }
+
+    async def main() -> tuple[bytes, Any]:
+        async with Request(scope, _body_receive(body)).form() as form:
+            upload = form["f"]
+            content = await upload.read()
+        return content, upload
+
+    content, upload = asyncio.run(main())
+    assert content == b"hello"
+    assert upload.file.closed

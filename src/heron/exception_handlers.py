@@ -56,5 +56,6 @@ async def websocket_request_validation_exception_handler(
     websocket: WebSocket, exc: WebSocketRequestValidationError
 ) -> None:
     """Close the socket with 1008 and the errors as reason."""
-    reason = pydantic_core.to_json(exc.errors(), fallback=_jsonable_ctx).decode()
-    await websocket.close(code=1008, reason=reason[:123])
+    # A close frame's reason is at most 123 bytes of UTF-8: cut on a character boundary.
+    reason = pydantic_core.to_json(exc.errors(), fallback=_jsonable_ctx)[:123]
+    await websocket.close(code=1008, reason=reason.decode("utf-8", "ignore"))

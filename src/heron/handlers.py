@@ -208,6 +208,7 @@ class APIHandler:
         self.needs_exit_stack = plan.needs_exit_stack or _reads_form(plan)
         self.response_class = response_class
         self.status_code = status_code or 200
+        self.declared_status = status_code
         self.flask_style = flask_style
         if serializer is None:
             model = None if flask_style else _response_model_of(plan)
@@ -383,12 +384,16 @@ class APIHandler:
             if raw.background is None:
                 raw.background = background
             return raw
-        status = self.status_code
+        status = self.declared_status
         if sub is not None and sub.status_code is not None:
             status = sub.status_code
         content = self.serializer.to_jsonable(raw)
-        response = self.response_class(content, status_code=status, background=background)
-        if _no_body_status(status):
+        if status is None:
+            # COMPAT(fastapi): the class's own default (RedirectResponse: 307).
+            response = self.response_class(content, background=background)
+        else:
+            response = self.response_class(content, status_code=status, background=background)
+        if _no_body_status(response.status_code):
             response.body = b""
             response.raw_headers = [
                 (k, v) for k, v in response.raw_headers if k != b"content-length"

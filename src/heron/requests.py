@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Coroutine, Generator, Iterator, Mapping
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from heron.datastructures import URL, Address, FormData, Headers, QueryParams, State
@@ -19,7 +20,14 @@ from heron.types import Message, Receive, Scope, Send
 if TYPE_CHECKING:
     from heron.applications import Heron
 
-__all__ = ["ClientDisconnect", "HTTPConnection", "Request", "cookie_parser", "read_body"]
+__all__ = [
+    "ClientDisconnect",
+    "FormCall",
+    "HTTPConnection",
+    "Request",
+    "cookie_parser",
+    "read_body",
+]
 
 
 # SECURITY(CVE-2024-7592): http.cookies._unquote is quadratic in backslashes before
@@ -303,14 +311,17 @@ class Request(HTTPConnection):
                 raise HTTPError(400, f"Invalid JSON body: {exc}") from None
         return self._json
 
-    async def form(
+    def form(
         self,
         *,
         max_files: int | float = 1000,
         max_fields: int | float = 1000,
         max_part_size: int = 1024 * 1024,
-    ) -> FormData:
+    ) -> FormCall:
         """The body parsed as a form (urlencoded or multipart), cached.
+
+        ``await request.form()``, or ``async with request.form() as form:`` to close the
+        uploaded files at the end of the block (Starlette's two spellings).
 
         Args:
             max_files: Most file parts accepted.
@@ -320,6 +331,11 @@ class Request(HTTPConnection):
         Raises:
             HTTPError: 400 for a malformed or too large form.
         """
+        return FormCall(self._parse_form(max_files, max_fields, max_part_size))
+
+    async def _parse_form(
+        self, max_files: int | float, max_fields: int | float, max_part_size: int
+    ) -> FormData:
         if self._form is None:
             from heron.formparsers import parse_form
 
@@ -366,6 +382,27 @@ class Request(HTTPConnection):
                 (k, v) for k, v in self.scope["headers"] if k in (b"accept", b"accept-encoding")
             ]
             await self._send({"type": "http.response.push", "path": path, "headers": raw_headers})
+
+
+class FormCall(Awaitable[FormData], AbstractAsyncContextManager[FormData]):
+    """What ``request.form()`` returns: await it, or use it as an async context manager."""
+
+    __slots__ = ("_form", "_parsing")
+
+    def __init__(self, parsing: Coroutine[Any, Any, FormData]) -> None:
+        self._parsing = parsing
+        self._form: FormData | None = None
+
+    def __await__(self) -> Generator[Any, None, FormData]:
+        return self._parsing.__await__()
+
+    async def __aenter__(self) -> FormData:
+        self._form = await self._parsing
+        return self._form
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._form is not None:
+            await self._form.close()
 
 
 class _Unset:

@@ -555,7 +555,8 @@ class FileResponse(Response):
                 pass
             except RangeNotSatisfiable:
                 headers = [(b"content-range", f"bytes */{size}".encode())]
-                await _send_simple(send, 416, b"Range Not Satisfiable", headers, send_body)
+                # COMPAT(fastapi): an empty body; Content-Range says what went wrong.
+                await _send_simple(send, 416, b"", headers, send_body)
                 return
         if ranges is None:
             raw = self.raw_headers

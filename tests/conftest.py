@@ -17,6 +17,7 @@ TESTS_DIR = str(Path(__file__).resolve().parent)
 if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
 
+from redis_server import RedisServer, redis_server as start_redis_server  # noqa: E402
 from servers import Server, granian_available, serve  # noqa: E402
 
 _SERVERS = [
@@ -35,4 +36,11 @@ def bad_input_server(request: pytest.FixtureRequest) -> Iterator[Server]:
     """``apps_bad_input:app`` served by a real server (one per kind, for the session)."""
     kind, http = request.param
     with serve("apps_bad_input:app", kind=kind, http=http) as server:
+        yield server
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A real ``redis-server`` on a free port, for this test only (see ``redis_server.py``)."""
+    with start_redis_server() as server:
         yield server

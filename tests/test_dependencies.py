@@ -463,3 +463,26 @@ def test_websocket_validation_close_reason_fits_a_close_frame() -> None:
     assert invalid.value.code == 1008
     assert reason.startswith('[{"type":"int_parsing","loc":["path","n"]')
     assert 100 < len(reason.encode()) <= 123
+
+
+class Note(BaseModel):
+    name: str
+
+
+def test_body_parameters_across_the_tree_make_one_body() -> None:
+    # COMPAT(fastapi): the endpoint's model and a dependency's Body() are keys of one object.
+    app = Heron()
+
+    async def extra(note: Annotated[str, Body()]) -> str:
+        return note
+
+    @app.post("/notes")
+    async def create(item: Note, note: Annotated[str, Depends(extra)]) -> dict[str, str]:
+        return {"name": item.name, "note": note}
+
+    client = TestClient(app)
+    ok = client.post("/notes", json={"item": {"name": "a"}, "note": "n"})
+    assert ok.json() == {"name": "a", "note": "n"}
+    missing = client.post("/notes", json={"item": {"name": "a"}})
+    assert missing.status_code == 422
+    assert [e["loc"] for e in missing.json()["detail"]] == [["body", "note"]]

@@ -36,7 +36,7 @@ def test_doc_block_runs(where: str, source: str, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(Heron, "run", fake_run)
     namespace: dict[str, Any] = {"__name__": f"docs_{where}"}
-    exec(compile(source, where, "exec"), namespace)
+    exec(compile(source, where, "exec", dont_inherit=True), namespace)
     if "app.run()" in source:
         assert served, "app.run() was called and reached the server"
         from heron.testclient import TestClient

@@ -9,7 +9,7 @@ from flask import Flask
 
 from heron import APIRouter, Heron, Request
 from heron.exceptions import HeronError, NoMatchFound
-from heron.responses import PlainTextResponse
+from heron.responses import JSONResponse, PlainTextResponse
 from heron.routing import Host, Mount, Route, Router, WebSocketRoute
 from heron.testclient import TestClient
 from heron.websockets import WebSocket
@@ -191,7 +191,8 @@ def test_include_router_and_late_additions() -> None:
     client = TestClient(app)
     assert client.get("/v1/api/a").json() == "a"
     assert client.get("/v1/api/b/5").json() == 5
-    assert [r.path for r in app.routes] == ["/v1/api/a", "/v1/api/b/{n}"]
+    # (app.routes also holds the undocumented /openapi.json and docs pages routes)
+    assert [r.path for r in app.routes if r.include_in_schema] == ["/v1/api/a", "/v1/api/b/{n}"]
 
 
 def test_nested_routers() -> None:
@@ -436,3 +437,27 @@ def test_a_route_class_sees_validation_errors_answered_by_the_app() -> None:
     response = _route_class_app().post("/sum", json={"not": "a list"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_default_response_class_nearest_explicit_wins() -> None:
+    from heron.responses import HTMLResponse
+
+    app = Heron(default_response_class=HTMLResponse)
+    text = APIRouter(prefix="/text", default_response_class=PlainTextResponse)
+    inner = APIRouter(prefix="/inner")  # no default of its own: inherits /text's
+    json_inner = APIRouter(prefix="/json", default_response_class=JSONResponse)
+
+    @inner.get("/")
+    def inherits() -> str:
+        return "inherits"
+
+    @json_inner.get("/")
+    def keeps() -> str:
+        return "keeps"
+
+    text.include_router(inner)
+    text.include_router(json_inner)
+    app.include_router(text)
+    client = TestClient(app)
+    assert client.get("/text/inner/").headers["content-type"].startswith("text/plain")
+    assert client.get("/text/json/").json() == "keeps"

@@ -5,6 +5,8 @@ This module is the front door only: it re-exports the public names.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
 from heron import status
@@ -12,6 +14,8 @@ from heron.applications import Heron
 from heron.background import BackgroundTasks
 from heron.datastructures import UploadFile
 from heron.exceptions import HTTPException, WebSocketDisconnect, WebSocketException
+from heron.flashing import flash, get_flashed_messages
+from heron.globals import abort, redirect
 from heron.param_functions import (
     Body,
     Cookie,
@@ -26,7 +30,12 @@ from heron.param_functions import (
 from heron.requests import Request
 from heron.responses import Response
 from heron.routing import APIRouter
+from heron.sessions import session
 from heron.websockets import WebSocket
+
+if TYPE_CHECKING:
+    from heron.globals import current_app, g, request, url_for
+    from heron.templating import render_template, render_template_string
 
 __all__ = [
     "APIRouter",
@@ -49,5 +58,40 @@ __all__ = [
     "WebSocketDisconnect",
     "WebSocketException",
     "__version__",
+    "abort",
+    "current_app",
+    "flash",
+    "g",
+    "get_flashed_messages",
+    "redirect",
+    "render_template",
+    "render_template_string",
+    "request",
+    "session",
     "status",
+    "url_for",
 ]
+
+_LAZY = {
+    # Fetching a context global turns them on (see heron.globals.usage).
+    "current_app": "heron.globals",
+    "g": "heron.globals",
+    "request": "heron.globals",
+    "url_for": "heron.globals",
+    # PERF: Jinja2 takes ~50 ms to import; it loads when a template function is first used.
+    "render_template": "heron.templating",
+    "render_template_string": "heron.templating",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'heron' has no attribute {name!r}")
+    import importlib
+
+    if module == "heron.globals":
+        from heron.globals import enable
+
+        enable()
+    return getattr(importlib.import_module(module), name)

@@ -1,24 +1,50 @@
-"""The ``heron`` command: ``run``, ``routes``.
+"""The ``heron`` command: ``run``, ``routes``, ``openapi``, ``shell`` and the app's own commands.
 
-The app is named as ``module:attribute`` (``module`` alone means ``module:app``), by
-the ``HERON_APP`` environment variable, or found as ``app`` in ``app.py``/``main.py`` of
-the current directory — Flask's ``FLASK_APP`` habits.
+The app is named as ``module:attribute`` (``module`` alone means ``module:app``): as the
+command's argument, by ``heron --app``, by the ``HERON_APP`` environment variable, or found
+as ``app`` in ``app.py``/``main.py`` of the current directory — Flask's ``FLASK_APP`` habits.
+
+``app.cli`` is an :class:`AppGroup`: commands added with ``@app.cli.command()`` become
+``heron`` subcommands, run with the app's lifespan and app context around them
+(``current_app``, and ``g`` holding the lifespan state); ``async def`` commands run on the
+lifespan's event loop.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
+import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
-__all__ = ["cli", "load_app", "main"]
+__all__ = ["AppGroup", "cli", "load_app", "main"]
+
+
+@dataclass
+class _AppOption:
+    """``heron --app``'s value, kept in the click context for every subcommand."""
+
+    target: str | None = None
+
+
+def _remember_app(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.ensure_object(_AppOption).target = value
 
 
 def _resolve_target(target: str | None) -> str:
+    if not target:
+        ctx = click.get_current_context(silent=True)
+        option = ctx.find_object(_AppOption) if ctx is not None else None
+        target = option.target if option is not None else None
     if target:
         return target if ":" in target else f"{target}:app"
     env = os.environ.get("HERON_APP")
@@ -37,7 +63,11 @@ def load_app(target: str | None) -> tuple[str, Any]:
 
     Raises:
         click.UsageError: The module or attribute does not exist.
+        click.ClickException: The app's configuration does not validate (the message
+            names each variable; no traceback).
     """
+    from heron.exceptions import ConfigError
+
     import_string = _resolve_target(target)
     module_name, _, attribute = import_string.partition(":")
     if "" not in sys.path and os.getcwd() not in sys.path:
@@ -48,6 +78,8 @@ def load_app(target: str | None) -> tuple[str, Any]:
         if exc.name != module_name.split(".")[0] and exc.name != module_name:
             raise
         raise click.UsageError(f"Could not import module {module_name!r}.") from exc
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
     try:
         app = getattr(module, attribute)
     except AttributeError:
@@ -55,10 +87,198 @@ def load_app(target: str | None) -> tuple[str, Any]:
     return import_string, app
 
 
-@click.group(help="Heron: run and inspect Heron applications.")
+# ---------------------------------------------------------------- the app's own commands
+
+
+@contextmanager
+def _app_context(app: Any, state: dict[str, Any]) -> Iterator[None]:
+    """``current_app`` is ``app``; ``g`` starts with the lifespan state (as a request's)."""
+    from heron.globals import app_context, g
+
+    with app_context(app):
+        for name, value in state.items():
+            setattr(g, name, value)
+        yield
+
+
+@contextmanager
+def _running(app: Any, *, lifespan: bool = True) -> Iterator[Callable[..., Any]]:
+    """Run ``app``'s lifespan and app context around a block; yields ``call(func, ...)``.
+
+    ``call`` runs ``func`` here (the main thread: signals, the terminal and IPython work
+    as usual); when it returns an awaitable, that is awaited on the lifespan's event loop,
+    so async resources the lifespan made (engines, pools) are used on their own loop.
+    """
+    import anyio
+
+    from heron.testclient import TestClient
+
+    with ExitStack() as stack:
+        portal = None
+        state: dict[str, Any] = {}
+        if lifespan:
+            # NOTE: TestClient's `with` is exactly what is needed: the ASGI lifespan
+            # protocol (the whole app, middleware included) on an event loop in a thread,
+            # kept until the block ends; its errors are the app's own exceptions.
+            client = TestClient(app)
+            stack.callback(client.close)
+            stack.enter_context(client)
+            portal, state = client.portal, client.app_state
+        stack.enter_context(_app_context(app, state))
+
+        def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+            result = func(*args, **kwargs)
+            if not inspect.isawaitable(result):
+                return result
+
+            async def in_context() -> Any:
+                with _app_context(app, state):
+                    return await result
+
+            return anyio.run(in_context) if portal is None else portal.call(in_context)
+
+        yield call
+
+
+def _find_app(ctx: click.Context) -> Any:
+    """The app of the group the command belongs to, else the one ``heron`` loads."""
+    current: click.Context | None = ctx
+    while current is not None:
+        app = getattr(current.command, "app", None)
+        if app is not None:
+            return app
+        current = current.parent
+    return load_app(None)[1]
+
+
+def _app_callback(
+    func: Callable[..., Any], with_appcontext: bool, lifespan: bool
+) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def callback(*args: Any, **kwargs: Any) -> Any:
+        if not with_appcontext:
+            result = func(*args, **kwargs)
+            if inspect.isawaitable(result):
+                import anyio
+
+                async def wait() -> Any:
+                    return await result
+
+                return anyio.run(wait)
+            return result
+        with _running(_find_app(click.get_current_context()), lifespan=lifespan) as call:
+            return call(func, *args, **kwargs)
+
+    return callback
+
+
+class AppGroup(click.Group):
+    """A ``click.Group`` whose commands run with the app loaded (Flask's ``AppGroup``).
+
+    ``app.cli`` is one, and so can be any group added to it
+    (``app.cli.add_command(AppGroup("users"))``, the blueprint habit). Each command runs
+    inside the app's lifespan (startup before, shutdown after, even when it fails) and app
+    context: ``current_app`` is the app and ``g`` holds what the lifespan yielded. An
+    ``async def`` command runs on the lifespan's event loop.
+
+    ``@group.command(with_appcontext=False)`` runs a command bare (Flask's option);
+    ``@group.command(lifespan=False)`` keeps the app context but skips the lifespan (a
+    command that must not open connections).
+
+    Args:
+        name: The group's name.
+        commands: Initial commands.
+        app: The application (set for ``app.cli``); None: the app ``heron`` loads.
+        **attrs: ``click.Group`` options.
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        commands: Any = None,
+        *,
+        app: Any = None,
+        **attrs: Any,
+    ) -> None:
+        super().__init__(name, commands, **attrs)
+        self.app = app
+
+    def command(
+        self, *args: Any, with_appcontext: bool = True, lifespan: bool = True, **kwargs: Any
+    ) -> Any:
+        """Decorator adding a command (``click.command``'s arguments), run with the app.
+
+        Args:
+            *args: ``click.command``'s positional arguments (the name), or the function
+                when used without parentheses.
+            with_appcontext: Run inside the app's lifespan and app context.
+            lifespan: Run the lifespan (with ``with_appcontext``).
+            **kwargs: ``click.command``'s options.
+
+        Returns:
+            The decorator (or the command, without parentheses).
+        """
+        if len(args) == 1 and callable(args[0]) and not kwargs:
+            return self.command(with_appcontext=with_appcontext, lifespan=lifespan)(args[0])
+
+        def decorator(func: Callable[..., Any]) -> click.Command:
+            callback = _app_callback(func, with_appcontext, lifespan)
+            command: click.Command = click.Group.command(self, *args, **kwargs)(callback)
+            return command
+
+        return decorator
+
+    def group(self, *args: Any, **kwargs: Any) -> Any:
+        """Decorator adding a sub-group, an :class:`AppGroup` unless ``cls`` says otherwise."""
+        kwargs.setdefault("cls", AppGroup)
+        return super().group(*args, **kwargs)
+
+
+class _HeronGroup(click.Group):
+    """The ``heron`` group: its own commands, then those of the app's ``app.cli``."""
+
+    def _app_cli(self) -> click.Group | None:
+        app_cli = getattr(load_app(None)[1], "cli", None)
+        return app_cli if isinstance(app_cli, click.Group) else None
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        try:
+            app_cli = self._app_cli()
+        except click.UsageError as exc:
+            raise click.UsageError(f"No such command {cmd_name!r}. {exc.message}") from exc
+        return app_cli.get_command(ctx, cmd_name) if app_cli is not None else None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        try:
+            app_cli = self._app_cli()
+        except click.ClickException:  # no app here: `heron --help` still lists the rest
+            return names
+        if app_cli is None:
+            return names
+        return sorted({*names, *app_cli.list_commands(ctx)})
+
+
+@click.group(cls=_HeronGroup, help="Heron: run and inspect Heron applications.")
+@click.option(
+    "--app",
+    "-A",
+    metavar="MODULE:NAME",
+    callback=_remember_app,
+    expose_value=False,
+    is_eager=True,
+    help="The app (default: $HERON_APP, else app.py or main.py here).",
+)
 @click.version_option(package_name="heron")
 def cli() -> None:
     """The command group."""
+
+
+# uvicorn's own default for --ws-max-size (and Heron's default message size limit).
+_UVICORN_WS_MAX_SIZE = 16 * 1024 * 1024
 
 
 @cli.command("run", help="Serve the app (uvicorn by default).")
@@ -79,6 +299,12 @@ def cli() -> None:
     help="Trust X-Forwarded-* from --forwarded-allow-ips.",
 )
 @click.option("--forwarded-allow-ips", default=None, help="Proxies trusted for X-Forwarded-*.")
+@click.option(
+    "--ws-max-size",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Largest WebSocket message the server reads, in bytes (uvicorn; default 16 MiB).",
+)
 def run_command(
     app: str | None,
     host: str,
@@ -90,10 +316,13 @@ def run_command(
     log_level: str,
     proxy_headers: bool,
     forwarded_allow_ips: str | None,
+    ws_max_size: int | None,
 ) -> None:
     """Serve the app."""
     import_string, _ = load_app(app)  # fail early, with a readable error
     if server == "granian":
+        if ws_max_size is not None:
+            raise click.UsageError("--ws-max-size is uvicorn's; granian has no such setting.")
         from granian import Granian
         from granian.constants import Interfaces
 
@@ -119,6 +348,9 @@ def run_command(
         log_level=log_level,
         proxy_headers=proxy_headers,
         forwarded_allow_ips=forwarded_allow_ips,
+        # The server's limit bounds the memory of one message before the app sees it;
+        # Heron's (WebSocketOptions.max_message_size) applies after (docs/websockets.md).
+        ws_max_size=ws_max_size or _UVICORN_WS_MAX_SIZE,
     )
 
 
@@ -165,6 +397,122 @@ def routes_command(app: str | None) -> None:
         )
         if index == 0:
             click.echo("  ".join("-" * width for width in widths))
+
+
+@cli.command("openapi", help="Print the app's OpenAPI document as JSON.")
+@click.argument("app", required=False)
+@click.option(
+    "--indent",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Spaces per nesting level; 0 prints one line.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write the document to this file instead of standard output.",
+)
+def openapi_command(app: str | None, indent: int, output: Path | None) -> None:
+    """Print (or write) ``app.openapi()``, for client generators and CI diffs."""
+    import_string, application = load_app(app)
+    openapi = getattr(application, "openapi", None)
+    if not callable(openapi):
+        raise click.UsageError(f"{import_string} is not a Heron app: it has no openapi().")
+    from heron.exceptions import HeronError
+
+    try:
+        document = openapi()
+    except HeronError as exc:  # e.g. a type no schema can describe, named with its route
+        raise click.ClickException(str(exc)) from exc
+    # Keys stay in the document's order (the order clients and FastAPI use); UTF-8 as the
+    # /openapi.json response, so a diff shows the text people wrote.
+    text = json.dumps(document, indent=indent or None, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"Could not write {output}: {exc.strerror}") from exc
+
+
+# ---------------------------------------------------------------- heron shell
+
+
+def _interact(namespace: dict[str, Any], banner: str, interface: str) -> None:
+    import importlib.util
+
+    if interface == "auto":
+        has_ipython = importlib.util.find_spec("IPython") is not None
+        interface = "ipython" if has_ipython and sys.stdin.isatty() else "python"
+    if interface == "ipython":
+        try:
+            ipython = importlib.import_module("IPython")
+        except ImportError:
+            raise click.UsageError("IPython is not installed (pip install ipython).") from None
+        click.echo(banner)
+        ipython.start_ipython(argv=["--no-banner"], user_ns=namespace)
+        return
+    import code
+
+    # NOTE: as `python -i`: the user's PYTHONSTARTUP file runs in the shell's namespace.
+    startup = os.environ.get("PYTHONSTARTUP")
+    if startup and os.path.isfile(startup):
+        with open(startup, encoding="utf-8") as file:
+            exec(compile(file.read(), startup, "exec"), namespace)
+    if sys.stdin.isatty():
+        import readline
+        import rlcompleter
+
+        readline.set_completer(rlcompleter.Completer(namespace).complete)
+        readline.parse_and_bind("tab: complete")
+        code.interact(banner=banner, local=namespace, exitmsg="")
+        return
+    # NOTE: input from a pipe or a file: no ">>> " prompts mixed into the output, as
+    # `python < script.py`; the banner still goes to standard error.
+    prompts = {name: getattr(sys, name, None) for name in ("ps1", "ps2")}
+    sys.ps1 = sys.ps2 = ""
+    try:
+        code.interact(banner=banner, local=namespace, exitmsg="")
+    finally:
+        for name, value in prompts.items():
+            if value is None:
+                delattr(sys, name)
+            else:
+                setattr(sys, name, value)
+
+
+@cli.command("shell", help="A Python shell with the app loaded and its lifespan running.")
+@click.argument("app", required=False)
+@click.option(
+    "--interface",
+    "-i",
+    type=click.Choice(["auto", "ipython", "python"]),
+    default="auto",
+    show_default=True,
+    help="auto: IPython when installed and in a terminal, else the standard shell.",
+)
+def shell_command(app: str | None, interface: str) -> None:
+    """Start an interactive shell with ``app``, ``current_app`` and ``g`` defined."""
+    from heron.globals import current_app, g
+
+    import_string, application = load_app(app)
+    title = getattr(application, "title", type(application).__name__)
+    banner = (
+        f"Python {sys.version.split()[0]} on {sys.platform}\n"
+        f"App: {import_string} ({title}); names: app, current_app, g"
+    )
+    with _running(application) as call:
+        namespace = {
+            "__name__": "__console__",
+            "app": application,
+            "current_app": current_app,
+            "g": g,
+        }
+        call(_interact, namespace, banner, interface)
 
 
 def main() -> None:

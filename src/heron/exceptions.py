@@ -4,18 +4,23 @@ The hierarchy::
 
     Exception
     ├── HeronError (RuntimeError)            programmer / configuration mistakes
+    │   ├── ConfigError                      a config key or settings class fails validation
     │   ├── NoMatchFound (+ KeyError)        url_for() / url_path_for() with an unknown name
     │   ├── OutsideContextError              request / g / current_app used outside a request
     │   └── SessionTooLarge                  the signed session cookie would pass 4093 bytes
     ├── HTTPError                            answered to the client with its status code
-    │   └── HTTPException                    the same, raised by apps (FastAPI's class)
-    │       └── SessionStoreUnavailable      503: the server-side session store is unreachable
+    │   ├── HTTPException                    the same, raised by apps (FastAPI's class)
+    │   ├── SessionStoreUnavailable          503: the server-side session store is unreachable
+    │   └── BroadcastUnavailable             503: the broadcast backend (Redis) is unreachable
     ├── WebSocketException                   closes a WebSocket with its code
+    │   └── WebSocketMessageError (+ValueError)  a message the endpoint cannot use (1003/1007/1009)
+    │       └── WebSocketJSONDecodeError (+json.JSONDecodeError)  1007: not JSON
     ├── WebSocketDisconnect                  the peer went away (raised by receive/send)
     ├── ValidationException                  pydantic errors, FastAPI's shapes
     │   ├── RequestValidationError           422 for bad input
     │   ├── WebSocketRequestValidationError  1008 close for bad input on a WebSocket
     │   └── ResponseValidationError          500: the handler broke its own response model
+    ├── SubscriberOverflow                   a broadcast subscriber fell too far behind
     └── ClientDisconnect (OSError)           the request body could not be read any more
     HeronDeprecationWarning (UserWarning)    visible by default, unlike DeprecationWarning
 
@@ -25,11 +30,14 @@ Names are FastAPI's where FastAPI has one (``FastAPIError`` is an alias of ``Her
 from __future__ import annotations
 
 import http
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "BroadcastUnavailable",
     "ClientDisconnect",
+    "ConfigError",
     "FastAPIError",
     "HTTPError",
     "HTTPException",
@@ -41,9 +49,12 @@ __all__ = [
     "ResponseValidationError",
     "SessionStoreUnavailable",
     "SessionTooLarge",
+    "SubscriberOverflow",
     "ValidationException",
     "WebSocketDisconnect",
     "WebSocketException",
+    "WebSocketJSONDecodeError",
+    "WebSocketMessageError",
     "WebSocketRequestValidationError",
 ]
 
@@ -54,6 +65,14 @@ class HeronError(RuntimeError):
 
 # COMPAT(fastapi): code catching ``fastapi.exceptions.FastAPIError`` keeps working.
 FastAPIError = HeronError
+
+
+class ConfigError(HeronError):
+    """Configuration that does not validate: a built-in key of the wrong type, or settings.
+
+    The message names each variable (``MYAPP_PORT``, ``SECRET_KEY``…) and what is wrong
+    with it; the pydantic ``ValidationError``, when there is one, is the ``__cause__``.
+    """
 
 
 class NoMatchFound(HeronError, KeyError):
@@ -150,7 +169,7 @@ class SessionTooLarge(HeronError):
         )
 
 
-class SessionStoreUnavailable(HTTPException):
+class SessionStoreUnavailable(HTTPError):
     """The server-side session store could not be reached; answered with 503.
 
     Args:
@@ -181,6 +200,49 @@ class WebSocketException(Exception):
         return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
 
 
+class WebSocketMessageError(WebSocketException, ValueError):
+    """A received message the endpoint cannot use; the socket is closed with ``code``.
+
+    Raised by ``WebSocket.receive_*`` for a message of the wrong frame type (1003), one
+    that is not valid UTF-8 JSON or does not validate (1007), or one over the size limit
+    (1009). Heron's WebSocket routes answer it like any ``WebSocketException``: a close
+    with that code and reason.
+
+    Args:
+        code: The WebSocket close code.
+        reason: A short text for the client (at most 123 bytes are sent).
+        errors: Pydantic-shaped error dicts, for a message that did not validate.
+    """
+
+    def __init__(self, code: int, reason: str | None = None, errors: Sequence[Any] = ()) -> None:
+        super().__init__(code, reason)
+        self.errors = list(errors)
+
+
+class WebSocketJSONDecodeError(WebSocketMessageError, json.JSONDecodeError):
+    """A message ``receive_json`` could not parse as JSON; closes the socket with 1007.
+
+    COMPAT(starlette): it is also a ``json.JSONDecodeError``, the error Starlette's
+    ``receive_json`` lets through, so code catching that keeps working.
+
+    Args:
+        error: The error raised by the JSON parser.
+    """
+
+    def __init__(self, error: json.JSONDecodeError) -> None:
+        # Both bases' initialisers would call Exception.__init__ with their own arguments:
+        # set the attributes of each here instead.
+        self.code = 1007
+        self.reason = f"Invalid JSON: {error.msg}"
+        self.errors = []
+        self.msg, self.doc, self.pos = error.msg, error.doc, error.pos
+        self.lineno, self.colno = error.lineno, error.colno
+        Exception.__init__(self, self.code, self.reason)
+
+    def __reduce__(self) -> Any:
+        return (type(self), (json.JSONDecodeError(self.msg, self.doc, self.pos),))
+
+
 class WebSocketDisconnect(Exception):
     """The WebSocket peer closed the connection.
 
@@ -193,6 +255,23 @@ class WebSocketDisconnect(Exception):
         self.code = code
         self.reason = reason or ""
         super().__init__(code, self.reason)
+
+
+class SubscriberOverflow(Exception):
+    """A broadcast subscription fell more than its queue behind, under the ``"disconnect"``
+    overflow policy; raised by the subscription's iterator.
+
+    Args:
+        channel: The channel subscribed to.
+        max_queue: The queue size that was exceeded.
+    """
+
+    def __init__(self, channel: str, max_queue: int) -> None:
+        self.channel = channel
+        self.max_queue = max_queue
+        super().__init__(
+            f"The subscriber of {channel!r} fell more than {max_queue} messages behind"
+        )
 
 
 class ClientDisconnect(OSError):
@@ -247,3 +326,14 @@ class ResponseValidationError(ValidationException):
     def __init__(self, errors: Sequence[Any], *, body: Any = None) -> None:
         super().__init__(errors)
         self.body = body
+
+
+class BroadcastUnavailable(HTTPError):
+    """The broadcast backend (Redis) could not be reached to publish; answered with 503.
+
+    Args:
+        detail: The response detail (kept generic: the cause is logged, not sent).
+    """
+
+    def __init__(self, detail: str = "Broadcast unavailable") -> None:
+        super().__init__(503, detail)

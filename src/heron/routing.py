@@ -17,9 +17,10 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from heron._route_options import inherit_options, set_route_doc_options
 from heron.convertors import compile_path, flask_to_heron_path
 from heron.datastructures import URL, Headers, URLPath
-from heron.decorators import RouteDecorators
+from heron.decorators import RouteDecorators, TemplateDecorators
 from heron.exceptions import HeronError, HTTPError, NoMatchFound, WebSocketException
 from heron.handlers import request_response, websocket_session
 from heron.matching import Match, Matcher, iter_matches
@@ -98,8 +99,8 @@ class _PathRoute(BaseRoute):
     methods: frozenset[str] | None = None
     is_path_route = True
 
-    def __init__(self, path: str, name: str | None) -> None:
-        if not path.startswith("/"):
+    def __init__(self, path: str, name: str | None, *, any_path: bool = False) -> None:
+        if not path.startswith("/") and not any_path:
             raise HeronError(f"Routed paths must start with '/': {path!r}")
         self.path = flask_to_heron_path(path)  # one spelling for url building and OpenAPI
         self.name = name
@@ -601,6 +602,18 @@ class APIRoute(Route):
             …), kept for the OpenAPI layer.
     """
 
+    # FastAPI's documentation attributes, set from the options (see heron._route_options).
+    summary: str | None
+    description: str
+    response_description: str
+    responses: dict[int | str, dict[str, Any]]
+    deprecated: bool | None
+    operation_id: str | None
+    openapi_extra: dict[str, Any] | None
+    callbacks: list[BaseRoute] | None
+    generate_unique_id_function: Callable[[Any], str] | None
+    openapi_methods: list[str]
+
     def __init__(
         self,
         path: str,
@@ -615,12 +628,16 @@ class APIRoute(Route):
         middleware: Sequence[Middleware] | None = None,
         **options: Any,
     ) -> None:
-        from heron.dependencies import analyze_endpoint
+        from heron.dependencies.analysis import analyze_endpoint, finish_endpoint
         from heron.handlers import api_handler
 
-        _PathRoute.__init__(self, path, _endpoint_name(endpoint) if name is None else name)
+        # COMPAT(fastapi): any path, for OpenAPI callbacks ("{$callback_url}/invoices") and
+        # webhooks ("new-subscription"), which are documented and never served.
+        name = _endpoint_name(endpoint) if name is None else name
+        _PathRoute.__init__(self, path, name, any_path=True)
         self.endpoint = endpoint
         self.include_in_schema = include_in_schema
+        set_route_doc_options(self, methods, options)
         self.response_class = response_class or JSONResponse
         self.status_code = status_code
         self.flask_style = flask_style
@@ -632,7 +649,9 @@ class APIRoute(Route):
         self.dependant = analyze_endpoint(endpoint, self.param_convertors)
         self.dependencies = list(options.get("dependencies") or [])
         _add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
-        _set_strict_content_type(self.dependant, options.get("strict_content_type", True))
+        finish_endpoint(
+            self.dependant, strict_content_type=options.get("strict_content_type", True)
+        )
         self.handler = api_handler(
             self.dependant,
             response_class=self.response_class,
@@ -657,9 +676,17 @@ class APIRoute(Route):
         """
         return self.handler.respond
 
+    @property
+    def unique_id(self) -> str:
+        """``operation_id``, else the ``generate_unique_id_function``'s id for this route."""
+        from heron.utils import generate_unique_id
+
+        return self.operation_id or (self.generate_unique_id_function or generate_unique_id)(self)
+
     def with_prefix(self, prefix: str, **overrides: Any) -> APIRoute:
         """A copy of this route under ``prefix`` (used by ``include_router``)."""
         options = {**self.options, **overrides}
+        include_in_schema = options.pop("include_in_schema", True) and self.include_in_schema
         options["tags"] = [*overrides.get("tags", []), *self.tags]
         options["dependencies"] = [*overrides.get("dependencies", []), *self.dependencies]
         methods = self.methods - {"HEAD"} if self.methods else None
@@ -673,7 +700,7 @@ class APIRoute(Route):
             response_class=options.pop("response_class", self.response_class),
             status_code=self.status_code,
             flask_style=self.flask_style,
-            include_in_schema=self.include_in_schema,
+            include_in_schema=include_in_schema,
             middleware=self.middleware,
             **{k: v for k, v in options.items() if k != "response_class"},
         )
@@ -699,12 +726,6 @@ def _serializer_for(dependant: Any, options: dict[str, Any], flask_style: bool) 
         exclude_defaults=options.get("response_model_exclude_defaults", False),
         exclude_none=options.get("response_model_exclude_none", False),
     )
-
-
-def _set_strict_content_type(dependant: Any, strict: bool) -> None:
-    dependant.strict_content_type = strict
-    for sub in dependant.dependencies:
-        _set_strict_content_type(sub.dependant, strict)
 
 
 def _add_route_dependencies(
@@ -794,9 +815,12 @@ class _Include:
                 overrides: dict[str, Any] = {
                     "tags": tags,
                     "dependencies": list(self.options.get("dependencies") or []),
+                    "include_in_schema": self.options.get("include_in_schema", True),
+                    **inherit_options(self.options, route.options),
                 }
-                if response_class is not None and route.response_class is JSONResponse:
+                if response_class is not None and not route.options.get("response_class_declared"):
                     overrides["response_class"] = response_class
+                    overrides["response_class_declared"] = True
                 routes.append(route.with_prefix(self.prefix, **overrides))
             elif isinstance(route, APIWebSocketRoute):
                 deps = list(self.options.get("dependencies") or [])
@@ -822,7 +846,7 @@ class _Include:
         return routes
 
 
-class APIRouter(RouteDecorators, Router):
+class APIRouter(RouteDecorators, TemplateDecorators, Router):
     """A group of routes with shared settings; include it in an app or another router.
 
     Works as FastAPI's ``APIRouter`` and as a Flask blueprint: routes added after the
@@ -845,7 +869,7 @@ class APIRouter(RouteDecorators, Router):
         *,
         prefix: str = "",
         tags: Sequence[str | Enum] | None = None,
-        default_response_class: type[Response] = JSONResponse,
+        default_response_class: type[Response] | None = None,
         routes: Sequence[BaseRoute] | None = None,
         redirect_slashes: bool = True,
         default: ASGIApp | None = None,
@@ -858,7 +882,9 @@ class APIRouter(RouteDecorators, Router):
             raise HeronError("A path prefix must start with '/' and must not end with '/'")
         self.prefix = prefix
         self.tags: list[str | Enum] = list(tags or [])
-        self.default_response_class = default_response_class
+        self.default_response_class = default_response_class or JSONResponse
+        # COMPAT(fastapi): an explicit default beats the one of a router including this one.
+        self._explicit_default = default_response_class is not None
         self.route_class = route_class
         self.include_in_schema = include_in_schema
         self.extra_options = options
@@ -887,12 +913,14 @@ class APIRouter(RouteDecorators, Router):
             name=name,
             response_class=response_class or self.default_response_class,
             status_code=status_code,
+            response_class_declared=response_class is not None or self._explicit_default,
             include_in_schema=include_in_schema and self.include_in_schema,
             flask_style=flask_style,
             tags=[*self.tags, *(tags or [])],
             **{
                 "strict_content_type": self.extra_options.get("strict_content_type", True),
                 **options,
+                **inherit_options(self.extra_options, options),
                 "dependencies": [
                     *self.extra_options.get("dependencies", []),
                     *options.get("dependencies", []),
@@ -953,10 +981,14 @@ class APIRouter(RouteDecorators, Router):
             router,
             self.prefix + prefix,
             {
-                "tags": list(tags or []),
-                "default_response_class": default_response_class,
+                "tags": [*self.tags, *(tags or [])],
+                "default_response_class": default_response_class
+                or (self.default_response_class if self._explicit_default else None),
                 "dependencies": dependencies,
                 **options,
+                **inherit_options(self.extra_options, options),
+                "include_in_schema": self.include_in_schema
+                and options.get("include_in_schema", True),
             },
         )
         router._parents.append(weakref.ref(self))

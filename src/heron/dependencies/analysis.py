@@ -15,7 +15,7 @@ import dataclasses
 import inspect
 import types
 import typing
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, Field, TypeAdapter
@@ -38,7 +38,7 @@ from heron.requests import HTTPConnection
 from heron.responses import Response
 from heron.security.oauth2 import SecurityScopes
 
-__all__ = ["analyze_endpoint", "get_dependant"]
+__all__ = ["analyze_endpoint", "finish_endpoint", "get_dependant"]
 
 _SEQUENCES = (list, set, tuple, frozenset, Collection, typing.Sequence)
 _UNIONS = (typing.Union, types.UnionType)
@@ -190,7 +190,13 @@ class _Builder:
         self.form = False
 
     def add_param(
-        self, name: str, base: Any, marker: FieldInfo | None, source: str, default: Any
+        self,
+        name: str,
+        base: Any,
+        marker: FieldInfo | None,
+        source: str,
+        default: Any,
+        declared: Any = None,
     ) -> None:
         if _is_subclass(base, BaseModel) and source != "path":
             convert = source == "header" and getattr(marker, "convert_underscores", True)
@@ -207,13 +213,15 @@ class _Builder:
                 if source == "header" and getattr(marker, "convert_underscores", True)
                 else base
             )
-            self.dependant.params.append(ParamField(name, name, source, False, fields))
+            self.dependant.params.append(
+                ParamField(name, name, source, False, fields, declared, marker, default)
+            )
             return
         alias = marker.alias if marker is not None and marker.alias else name
         if source == "header" and not (marker is not None and marker.alias):
             if getattr(marker, "convert_underscores", True):
                 alias = name.replace("_", "-")
-        field = ParamField(name, alias, source, _is_sequence(base))
+        field = ParamField(name, alias, source, _is_sequence(base), None, declared, marker, default)
         self.dependant.params.append(field)
         value_type = _validation_type(base, marker, alias)
         resolved = _default_of(marker, default)
@@ -224,7 +232,9 @@ class _Builder:
             self.scalars.setdefault(source, {})[key] = NotRequired[value_type]
             self.defaults[(source, name)] = resolved
 
-    def add_body(self, name: str, base: Any, marker: FieldInfo | None, default: Any) -> None:
+    def add_body(
+        self, name: str, base: Any, marker: FieldInfo | None, default: Any, declared: Any = None
+    ) -> None:
         is_form = isinstance(marker, params.Form)
         if is_form:
             self.form = True
@@ -247,6 +257,9 @@ class _Builder:
             is_file=_is_upload(base) or isinstance(marker, params.File),
             is_bytes=_is_bytes(base) and isinstance(marker, params.File),
             model_fields=model_fields,
+            declared=declared,
+            marker=marker,
+            default=default,
         )
         self.dependant.body.append(field)
         self.body_types[name] = (_validation_type(base, marker, alias), resolved)
@@ -398,19 +411,52 @@ def _analyze_param(
     elif _is_subclass(base, SecurityScopes):
         dependant.scopes_names.append(name)
     elif isinstance(marker, params.Param):
-        builder.add_param(name, base, marker, marker.in_.value, default)
+        builder.add_param(name, base, marker, marker.in_.value, default, annotation)
     elif isinstance(marker, params.Body):
-        builder.add_body(name, base, marker, default)
+        builder.add_body(name, base, marker, default, annotation)
     elif name in path_param_names:
-        builder.add_param(name, base, marker, "path", default)
+        builder.add_param(name, base, marker, "path", default, annotation)
     elif _is_upload(base):
-        builder.add_body(name, base, params.File(), default)
+        builder.add_body(name, base, params.File(), default, annotation)
     elif _is_body_type(base) or (marker is not None and _is_body_type(base)):
-        builder.add_body(name, base, marker, default)
+        builder.add_body(name, base, marker, default, annotation)
     else:
-        builder.add_param(name, base, marker, "query", default)
+        builder.add_param(name, base, marker, "query", default, annotation)
 
 
 def analyze_endpoint(call: Callable[..., Any], path_param_names: Collection[str]) -> Dependant:
     """The endpoint's dependant (see :func:`get_dependant`)."""
     return get_dependant(call, path_param_names)
+
+
+def finish_endpoint(endpoint: Dependant, *, strict_content_type: bool) -> None:
+    """Settle what depends on the whole tree, once its route dependencies are in.
+
+    * ``strict_content_type`` reaches every dependant that reads the body;
+    * COMPAT(fastapi): body parameters declared anywhere in the tree make up one body: with
+      more than one in all, each is a key of the JSON object (as ``Body(embed=True)``),
+      also when its own dependant declares only that one.
+    """
+    dependants = list(_walk(endpoint))
+    json_fields = 0
+    for dependant in dependants:
+        dependant.strict_content_type = strict_content_type
+        if dependant.body_mode in ("single", "embed"):
+            json_fields += len(dependant.body)
+    if json_fields < 2:
+        return
+    for dependant in dependants:
+        if dependant.body_mode == "single":
+            body = dependant.body[0]
+            value_type: Any = Annotated[body.annotation, Field(alias=body.alias)]
+            fields = {body.name: value_type if body.required else NotRequired[value_type]}
+            shape = TypedDict("body", fields)  # type: ignore[misc]
+            dependant.body_mode = "embed"
+            dependant.body_validator = TypeAdapter(shape).validator
+            dependant.body_validate_json = None
+
+
+def _walk(dependant: Dependant) -> Iterator[Dependant]:
+    yield dependant
+    for sub in dependant.dependencies:
+        yield from _walk(sub.dependant)

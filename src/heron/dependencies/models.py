@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import TypeAdapter
+from pydantic_core import PydanticUndefined
 
 __all__ = [
     "BodyField",
@@ -41,6 +42,11 @@ class ParamField:
         is_list: Collect every value of a repeated key.
         model_fields: For a parameter model (``Annotated[Model, Query()]``): its fields as
             ``(alias, is_list)``; the model is filled from the whole source.
+        declared: The annotation as written (``Annotated`` metadata included); read by
+            the OpenAPI layer only.
+        marker: The ``Query()``/``Path()``… marker, if any (OpenAPI: description,
+            examples, ``include_in_schema``…).
+        default: The declared default (``PydanticUndefined``: required).
     """
 
     name: str
@@ -48,6 +54,9 @@ class ParamField:
     source: str
     is_list: bool = False
     model_fields: tuple[tuple[str, bool], ...] | None = None
+    declared: Any = None
+    marker: Any = None
+    default: Any = PydanticUndefined
 
 
 @dataclass(slots=True)
@@ -63,6 +72,9 @@ class BodyField:
         is_file: (forms) a file part.
         is_bytes: (forms) a file read into ``bytes``.
         model_fields: For a form model: its fields as ``(alias, is_list)``.
+        declared: The annotation as written (read by the OpenAPI layer only).
+        marker: The ``Body()``/``Form()``/``File()`` marker, if any.
+        default: The declared default (``PydanticUndefined``: required).
     """
 
     name: str
@@ -73,6 +85,9 @@ class BodyField:
     is_file: bool = False
     is_bytes: bool = False
     model_fields: tuple[tuple[str, bool], ...] | None = None
+    declared: Any = None
+    marker: Any = None
+    default: Any = PydanticUndefined
 
 
 @dataclass(slots=True)

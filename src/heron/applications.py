@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
     from heron.cli import AppGroup
+    from heron.websockets import WebSocketOptions
 
 __all__ = ["Heron"]
 
@@ -99,6 +100,8 @@ class Heron(RouteDecorators, TemplateDecorators):
         default_response_class: Response class of routes that do not choose one.
         root_path: The path prefix the app is served under behind a proxy.
         max_body_size: Largest request body read, in bytes (413 above it); None: no limit.
+        websocket_options: Message size limit and invalid-message policy of WebSocket
+            endpoints (``heron.websockets.WebSocketOptions``; 16 MiB and "close" by default).
         dependencies: ``Depends(...)`` run for every route, results discarded.
         strict_content_type: Read a body without ``Content-Type`` as JSON only when False
             (FastAPI's check, on by default).
@@ -153,6 +156,7 @@ class Heron(RouteDecorators, TemplateDecorators):
         default_response_class: type[Response] = JSONResponse,
         root_path: str = "",
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        websocket_options: WebSocketOptions | None = None,
         dependencies: Sequence[Any] | None = None,
         strict_content_type: bool = True,
         secret_key: str | bytes | None = None,
@@ -188,6 +192,7 @@ class Heron(RouteDecorators, TemplateDecorators):
         self.docs_cdn = docs_cdn
         self.root_path = root_path
         self.max_body_size = max_body_size
+        self.websocket_options = websocket_options
         self.extra = extra
         self.secret_key = secret_key
         # DEBUG, SECRET_KEY, MAX_BODY_SIZE, ROOT_PATH are views of the attributes above.

@@ -5,26 +5,141 @@ exception handlers; calls the ASGI ``receive``/``send`` it was built with. ``Web
 tracks both sides of the connection and refuses what the ASGI protocol forbids (sending
 before accepting, receiving after the disconnect…) with a ``RuntimeError`` that names
 the mistake, instead of a confusing error from the server.
+
+Received messages are checked before the endpoint sees them: a message of the wrong frame
+type, one that is not JSON when JSON is asked for, or one over the size limit raises
+``WebSocketMessageError`` (a ``WebSocketException``), which Heron's routes answer with a
+close frame carrying its code (1003, 1007, 1009). Typed messages (``receive_model``)
+validate with pydantic and, by configuration, close with 1007 or answer an error frame.
+The limit and the policy come from :class:`WebSocketOptions`: the app's
+(``Heron(websocket_options=...)``), overridden per endpoint by :func:`websocket_options`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import functools
 import json
-from collections.abc import AsyncIterator, Iterable
-from typing import Any, Literal, cast
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable
+from typing import Any, Final, Literal, TypeVar, cast
 
-from heron.exceptions import WebSocketDisconnect
+import pydantic
+import pydantic_core
+
+from heron.exceptions import WebSocketDisconnect, WebSocketJSONDecodeError, WebSocketMessageError
 from heron.requests import HTTPConnection
 from heron.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
+    "DEFAULT_MAX_MESSAGE_SIZE",
     "WebSocket",
     "WebSocketClose",
     "WebSocketDisconnect",
+    "WebSocketOptions",
     "WebSocketState",
     "deny_handshake",
+    "websocket_options",
 ]
+
+_T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+#: The default largest message, in bytes: uvicorn's default ``--ws-max-size``, so an app
+#: served by uvicorn with its defaults sees no difference.
+DEFAULT_MAX_MESSAGE_SIZE: Final = 16 * 1024 * 1024
+
+InvalidMessagePolicy = Literal["close", "error"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WebSocketOptions:
+    """How a WebSocket endpoint treats what it receives.
+
+    Args:
+        max_message_size: The largest message accepted, in bytes (text counts its UTF-8
+            bytes); a larger one closes the socket with 1009. ``None``: no limit of
+            Heron's (the server's own limit still applies, see docs/websockets.md).
+        invalid_message: What ``receive_model``/``iter_model`` do with a message that is
+            not valid JSON or does not validate: ``"close"`` the socket with 1007 (1003
+            for the wrong frame type), or answer an ``"error"`` frame
+            (``{"type": "error", "detail": [...]}``) and wait for the next message.
+
+    Raises:
+        ValueError: A negative size or an unknown policy.
+    """
+
+    max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE
+    invalid_message: InvalidMessagePolicy = "close"
+
+    def __post_init__(self) -> None:
+        if self.max_message_size is not None and self.max_message_size < 0:
+            raise ValueError(f"max_message_size must be >= 0, not {self.max_message_size!r}")
+        if self.invalid_message not in ("close", "error"):
+            raise ValueError(
+                f'invalid_message must be "close" or "error", not {self.invalid_message!r}'
+            )
+
+
+_DEFAULT_OPTIONS = WebSocketOptions()
+_OPTIONS_ATTRIBUTE = "__heron_websocket_options__"
+
+
+class _Unset(enum.Enum):
+    UNSET = enum.auto()
+
+
+_UNSET = _Unset.UNSET
+
+
+def websocket_options(
+    *,
+    max_message_size: int | _Unset | None = _UNSET,
+    invalid_message: InvalidMessagePolicy | _Unset = _UNSET,
+) -> Callable[[_F], _F]:
+    """Decorator overriding the app's :class:`WebSocketOptions` for one endpoint.
+
+    Only the options given change; the others stay the app's. The endpoint function is
+    returned as it is (the options are kept on it), so the decorator may sit above or
+    below ``@app.websocket(...)``.
+
+    Args:
+        max_message_size: The endpoint's largest message, in bytes (``None``: no limit).
+        invalid_message: ``"close"`` or ``"error"`` (see :class:`WebSocketOptions`).
+    """
+    overrides: dict[str, Any] = {}
+    if max_message_size is not _UNSET:
+        overrides["max_message_size"] = max_message_size
+    if invalid_message is not _UNSET:
+        overrides["invalid_message"] = invalid_message
+    dataclasses.replace(_DEFAULT_OPTIONS, **overrides)  # check the values now, not per request
+
+    def decorator(func: _F) -> _F:
+        setattr(func, _OPTIONS_ATTRIBUTE, overrides)
+        return func
+
+    return decorator
+
+
+@functools.lru_cache(maxsize=512)
+def _adapter(model: Any) -> pydantic.TypeAdapter[Any]:
+    # PERF: building a TypeAdapter costs ~100 µs; one per message type, built once.
+    return pydantic.TypeAdapter(model)
+
+
+def _truncate_reason(reason: str) -> str:
+    """A close reason within the 123 bytes a close frame has room for."""
+    encoded = reason.encode("utf-8")
+    if len(encoded) <= 123:
+        return reason
+    return encoded[:120].decode("utf-8", "ignore") + "..."
+
+
+def _invalid_model_message(errors: list[dict[str, Any]]) -> WebSocketMessageError:
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ()))
+    reason = f"Invalid message: {where + ': ' if where else ''}{first.get('msg', '')}"
+    return WebSocketMessageError(1007, _truncate_reason(reason), errors)
 
 
 class WebSocketState(enum.Enum):
@@ -88,15 +203,34 @@ class WebSocket(HTTPConnection):
         application_state: What the application has done (accept, close, deny).
     """
 
-    __slots__ = ("_ws_receive", "_ws_send", "application_state", "client_state")
+    __slots__ = ("_options", "_ws_receive", "_ws_send", "application_state", "client_state")
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "websocket"
         super().__init__(scope, receive)
         self._ws_receive = receive
         self._ws_send = send
+        self._options: WebSocketOptions | None = None
         self.client_state = WebSocketState.CONNECTING
         self.application_state = WebSocketState.CONNECTING
+
+    @property
+    def options(self) -> WebSocketOptions:
+        """The options in force: the endpoint's :func:`websocket_options` over the app's.
+
+        Assignable, e.g. to lift the size limit after authenticating the client.
+        """
+        if self._options is None:
+            # Read from the app and the endpoint the router put in the scope (both are
+            # ASGI-standard keys, set before the endpoint runs), once per connection.
+            base = getattr(self.scope.get("app"), "websocket_options", None) or _DEFAULT_OPTIONS
+            overrides = getattr(self.scope.get("endpoint"), _OPTIONS_ATTRIBUTE, None)
+            self._options = dataclasses.replace(base, **overrides) if overrides else base
+        return self._options
+
+    @options.setter
+    def options(self, value: WebSocketOptions) -> None:
+        self._options = value
 
     async def receive(self) -> Message:
         """Receive the next raw ASGI message (``websocket.connect``, ``.receive``…).
@@ -165,41 +299,134 @@ class WebSocket(HTTPConnection):
         if self.application_state is not WebSocketState.CONNECTED:
             raise RuntimeError('WebSocket is not connected. Need to call "accept" first.')
 
-    async def _receive_data(self) -> Message:
+    def _check_size(self, data: str | bytes) -> None:
+        limit = self.options.max_message_size
+        if limit is None:
+            return
+        size = len(data)
+        # PERF: a str's UTF-8 size is between len() and 4 * len(): encode only in between.
+        if isinstance(data, str) and size <= limit < 4 * size:
+            size = len(data.encode("utf-8"))
+        if size > limit:
+            raise WebSocketMessageError(1009, f"Message too big: over {limit} bytes")
+
+    async def _receive_data(self, kind: Literal["text", "bytes"]) -> Any:
+        """The next message's data of ``kind``, checked against the type and size limits."""
         self._check_connected()
         message = await self.receive()
         _raise_on_disconnect(message)
-        return message
+        data = message.get(kind)
+        if data is None:
+            expected = "text" if kind == "text" else "binary"
+            # NOTE: 1003 is "unsupported data": a binary frame where text was expected.
+            raise WebSocketMessageError(1003, f"Expected a {expected} message")
+        self._check_size(data)
+        return data
+
+    async def _receive_json_text(self, mode: Literal["text", "binary"]) -> str | bytes:
+        _check_mode(mode)
+        return cast("str | bytes", await self._receive_data("text" if mode == "text" else "bytes"))
 
     async def receive_text(self) -> str:
         """Receive a text message.
 
         Raises:
             WebSocketDisconnect: The client disconnected.
+            WebSocketMessageError: A binary message (1003) or one over the size limit (1009).
             RuntimeError: The connection was not accepted.
         """
-        return cast(str, (await self._receive_data())["text"])
+        return cast(str, await self._receive_data("text"))
 
     async def receive_bytes(self) -> bytes:
         """Receive a binary message.
 
         Raises:
             WebSocketDisconnect: The client disconnected.
+            WebSocketMessageError: A text message (1003) or one over the size limit (1009).
             RuntimeError: The connection was not accepted.
         """
-        return cast(bytes, (await self._receive_data())["bytes"])
+        return cast(bytes, await self._receive_data("bytes"))
 
     async def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
         """Receive a JSON message, sent as text or as UTF-8 bytes.
 
         Raises:
             WebSocketDisconnect: The client disconnected.
+            WebSocketMessageError: The wrong frame type (1003), not UTF-8 (1007) or over
+                the size limit (1009); ``WebSocketJSONDecodeError`` (1007, also a
+                ``json.JSONDecodeError``) when it is not JSON.
             RuntimeError: The connection was not accepted, or ``mode`` is unknown.
         """
-        _check_mode(mode)
-        message = await self._receive_data()
-        text = message["text"] if mode == "text" else message["bytes"].decode("utf-8")
-        return json.loads(text)
+        data = await self._receive_json_text(mode)
+        try:
+            text = data if isinstance(data, str) else data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise WebSocketMessageError(1007, "Invalid UTF-8 in a JSON message") from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise WebSocketJSONDecodeError(exc) from None
+
+    async def receive_model(
+        self,
+        model: type[_T],
+        mode: Literal["text", "binary"] = "text",
+        *,
+        invalid_message: InvalidMessagePolicy | None = None,
+    ) -> _T:
+        """Receive a JSON message validated as ``model`` (a pydantic model or any type).
+
+        With the ``"error"`` policy an invalid message is answered with an error frame,
+        ``{"type": "error", "detail": [pydantic errors]}``, and the next one is read.
+
+        Args:
+            model: The message type: ``BaseModel`` subclass, dataclass, ``list[Item]``,
+                a discriminated union…
+            mode: The frame type carrying the JSON, ``"text"`` or ``"binary"``.
+            invalid_message: ``"close"`` or ``"error"``; the endpoint's option when None.
+
+        Raises:
+            WebSocketDisconnect: The client disconnected.
+            WebSocketMessageError: With the ``"close"`` policy: the wrong frame type
+                (1003), invalid JSON or a message that does not validate (1007, with the
+                pydantic errors in ``errors``); whatever the policy: over the size
+                limit (1009).
+            RuntimeError: The connection was not accepted, or ``mode`` is unknown.
+        """
+        adapter = _adapter(cast("Hashable", model))
+        policy = invalid_message or self.options.invalid_message
+        while True:
+            try:
+                data = await self._receive_json_text(mode)
+                return cast(_T, adapter.validate_json(data))
+            except pydantic.ValidationError as exc:
+                errors = json.loads(exc.json(include_url=False))
+                error = _invalid_model_message(errors)
+            except WebSocketMessageError as exc:
+                if exc.code != 1003:
+                    raise
+                error = exc
+                errors = [{"type": "frame_type", "loc": [], "msg": exc.reason}]
+            if policy == "close":
+                raise error
+            await self.send_json({"type": "error", "detail": errors})
+
+    async def iter_model(
+        self,
+        model: type[_T],
+        mode: Literal["text", "binary"] = "text",
+        *,
+        invalid_message: InvalidMessagePolicy | None = None,
+    ) -> AsyncIterator[_T]:
+        """Yield messages validated as ``model`` until the client disconnects.
+
+        Invalid messages are handled as in :meth:`receive_model`.
+        """
+        try:
+            while True:
+                yield await self.receive_model(model, mode, invalid_message=invalid_message)
+        except WebSocketDisconnect:
+            pass
 
     async def iter_text(self) -> AsyncIterator[str]:
         """Yield text messages until the client disconnects."""
@@ -232,6 +459,22 @@ class WebSocket(HTTPConnection):
     async def send_bytes(self, data: bytes) -> None:
         """Send a binary message."""
         await self.send({"type": "websocket.send", "bytes": data})
+
+    async def send_model(self, value: Any, mode: Literal["text", "binary"] = "text") -> None:
+        """Send a pydantic model (or any value pydantic can serialize) as JSON.
+
+        Models use their own serialization (aliases, field serializers); datetimes,
+        UUIDs, dataclasses and the like are encoded as in responses.
+
+        Raises:
+            RuntimeError: ``mode`` is unknown.
+        """
+        _check_mode(mode)
+        data = pydantic_core.to_json(value, by_alias=True)
+        if mode == "text":
+            await self.send({"type": "websocket.send", "text": data.decode("utf-8")})
+        else:
+            await self.send({"type": "websocket.send", "bytes": data})
 
     async def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         """Send ``data`` as compact JSON, in a text or a binary message.

@@ -358,3 +358,18 @@ client = TestClient(app, raise_server_exceptions=False)
 print(client.get("/").status_code, client.get("/").json())
 """
     assert _run(code).split() == ["500", "/"]
+
+
+def test_the_global_request_is_the_injected_request() -> None:
+    # One Request per connection: a body read through the injected one is there for the
+    # global (the stream can be read only once).
+    app = Heron()
+
+    @app.post("/echo")
+    async def echo(req: Request) -> dict[str, Any]:
+        data = await req.json()
+        assert heron.globals.request._get_current_object() is req
+        return {"same": await heron.globals.request.json() == data}
+
+    heron.globals.enable()
+    assert TestClient(app).post("/echo", json={"a": 1}).json() == {"same": True}

@@ -50,6 +50,7 @@ __all__ = [
     "g",
     "redirect",
     "request",
+    "shared_request",
     "template_globals",
     "url_for",
     "usage",
@@ -124,6 +125,22 @@ def _current_request() -> Request:
             raise _outside("request")
         found[_CONNECTION] = connection
     return cast("Request", connection)
+
+
+def shared_request(request: Request) -> Request:
+    """The one ``Request`` of this connection: ``request`` if the global has none yet.
+
+    Called by the dependency solver when an endpoint or a dependency asks for the
+    ``Request``, so that it and the ``request`` global are the same object (a body read
+    through one is there for the other; a stream is read once). Without context globals,
+    or for another connection, ``request`` itself.
+    """
+    found = context_var.get()
+    if found is None or found[_SCOPE] is not request.scope:
+        return request
+    if found[_CONNECTION] is None:
+        found[_CONNECTION] = request
+    return cast("Request", found[_CONNECTION])
 
 
 class _Proxy:

@@ -20,6 +20,7 @@ from heron.concurrency import run_in_threadpool
 from heron.datastructures import UploadFile, parse_query_string
 from heron.dependencies.models import DefaultFactory, Dependant, ParamField
 from heron.exceptions import RequestValidationError
+from heron.globals import shared_request
 from heron.requests import Request, cookie_parser, read_body
 from heron.responses import Response
 from heron.security.oauth2 import SecurityScopes
@@ -63,9 +64,11 @@ class SolveContext:
     def get_request(self) -> Request:
         """The request, built on first use and shared by every dependency."""
         if self.request is None:
-            self.request = Request(self.scope, self.receive, self.send)
-            # Read by the solver already: later readers see the same bytes.
-            self.request._body = self.body
+            request = shared_request(Request(self.scope, self.receive, self.send))
+            if self.body is not None:
+                # Read by the solver already: later readers see the same bytes.
+                request._body = self.body
+            self.request = request
         return self.request
 
     def get_sub_response(self) -> Response:

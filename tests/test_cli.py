@@ -511,3 +511,45 @@ def test_script_shell_reads_standard_input(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["startup", "CLI app", "the-db", "shutdown"]
     assert "App: app:app (CLI app); names: app, current_app, g" in done.stderr
+
+
+FACTORY_SOURCE = """
+from heron import Heron
+
+
+def create_app():
+    app = Heron(title="made by a factory")
+
+    @app.get("/")
+    def index():
+        return {"title": app.title}
+
+    @app.cli.command()
+    def whoami():
+        print(app.title)
+
+    return app
+"""
+
+
+def test_an_app_factory_is_found_and_called(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flask's convention: no ``app`` in the module but a ``create_app()``."""
+    monkeypatch.delenv("HERON_APP", raising=False)
+    module = app_module(tmp_path, monkeypatch, "factory_app", FACTORY_SOURCE)
+    import_string, app = load_app(module)
+    assert import_string == f"{module}:create_app()"
+    assert app.title == "made by a factory"
+    assert load_app(f"{module}:create_app()")[1].title == "made by a factory"
+    result = invoke("--app", module, "whoami")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "made by a factory"
+
+
+def test_heron_run_serves_a_factory() -> None:
+    """uvicorn gets the factory (``factory=True``): ``heron run examples.flaskr``."""
+    with serving("examples.flaskr") as base:
+        page = httpx.get(base + "/auth/login")
+    assert page.status_code == 200
+    assert "<title>Log In - Flaskr</title>" in page.text

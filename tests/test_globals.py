@@ -22,6 +22,7 @@ from heron import (
     url_for,
 )
 from heron.exceptions import HTTPException, NoMatchFound, OutsideContextError
+from heron.responses import HTMLResponse, Response
 from heron.globals import app_context
 from heron.testclient import AsyncTestClient, TestClient
 
@@ -271,6 +272,38 @@ def test_url_for_behind_a_proxy_prefix() -> None:
 
     client = TestClient(app, root_path="/api")
     assert client.get("/items/5").json() == "/api/items/5"
+
+
+def test_abort_with_a_response_sends_it_as_it_is() -> None:
+    """Flask's ``abort(response)``: from a dependency or a hook, the response goes out."""
+    app = Heron()
+
+    def members_only() -> None:
+        abort(redirect("/login", 303))
+
+    @app.get("/members", dependencies=[Depends(members_only)])
+    def members() -> str:
+        return "never reached"
+
+    @app.before_request
+    def closed(request: Request) -> None:
+        if request.url.path == "/closed":
+            abort(HTMLResponse("<p>Closed today</p>", status_code=503))
+
+    @app.get("/closed")
+    def closed_page() -> str:
+        return "never reached"
+
+    client = TestClient(app, follow_redirects=False)
+    response = client.get("/members")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    closed_response = client.get("/closed")
+    assert closed_response.status_code == 503
+    assert closed_response.text == "<p>Closed today</p>"
+    with pytest.raises(HTTPException) as info:
+        abort(Response(status_code=204))
+    assert info.value.status_code == 204
 
 
 def test_redirect_and_abort() -> None:

@@ -52,8 +52,8 @@ def inherit_options(outer: Mapping[str, Any], inner: Mapping[str, Any]) -> dict[
         inner: The route's options.
 
     Returns:
-        The merged ``responses``, ``callbacks``, ``deprecated`` and
-        ``generate_unique_id_function`` (only those either level sets).
+        The merged ``responses``, ``callbacks``, ``deprecated``,
+        ``generate_unique_id_function`` and ``csrf`` (only those either level sets).
     """
     merged: dict[str, Any] = {}
     if outer.get("responses") or inner.get("responses"):
@@ -67,4 +67,7 @@ def inherit_options(outer: Mapping[str, Any], inner: Mapping[str, Any]) -> dict[
     )
     if generate is not None:
         merged["generate_unique_id_function"] = generate
+    # CSRF protection (heron.csrf) is off for a route when any level turns it off.
+    if outer.get("csrf") is False or inner.get("csrf") is False:
+        merged["csrf"] = False
     return merged

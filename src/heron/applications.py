@@ -34,6 +34,13 @@ from heron.exceptions import (
     WebSocketRequestValidationError,
 )
 from heron.globals import app_context, context_var, usage
+from heron.hooks import (
+    SCOPED_HANDLERS,
+    AppHooks,
+    HookDecorators,
+    find_exception_handler,
+    handler_key,
+)
 from heron.lifespan import LifespanRunner
 from heron.middleware import Middleware
 from heron.middleware.errors import ServerErrorMiddleware
@@ -44,6 +51,8 @@ from heron.staticfiles import app_directory, install_static_folder, static_folde
 from heron.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     import jinja2
     from pydantic_settings import BaseSettings
 
@@ -58,7 +67,7 @@ _Decorated = Callable[[Callable[..., Any]], Callable[..., Any]]
 DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
 
 
-class Heron(RouteDecorators, TemplateDecorators):
+class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
     """The application: an ASGI 3 app with FastAPI's and Flask's registration styles.
 
     Args:
@@ -108,6 +117,8 @@ class Heron(RouteDecorators, TemplateDecorators):
         secret_key: Turns on signed-cookie sessions (``request.session``, ``heron.session``,
             ``flash``) with the default options; also settable as ``app.secret_key`` before
             the first request. Add ``SessionMiddleware`` yourself for other options.
+        csrf: Check CSRF tokens on unsafe requests from forms (``heron.csrf``); None (the
+            default): on when ``secret_key`` is set.
         template_folder: Where ``render_template`` looks, relative to ``app_dir`` (or
             absolute); None: no folder.
         static_folder: A folder served at ``static_url_path`` by a route named
@@ -160,6 +171,7 @@ class Heron(RouteDecorators, TemplateDecorators):
         dependencies: Sequence[Any] | None = None,
         strict_content_type: bool = True,
         secret_key: str | bytes | None = None,
+        csrf: bool | None = None,
         template_folder: str | None = "templates",
         static_folder: str | None = "static",
         static_url_path: str | None = None,
@@ -195,6 +207,7 @@ class Heron(RouteDecorators, TemplateDecorators):
         self.websocket_options = websocket_options
         self.extra = extra
         self.secret_key = secret_key
+        self.csrf = csrf
         # DEBUG, SECRET_KEY, MAX_BODY_SIZE, ROOT_PATH are views of the attributes above.
         self.config = Config(self)
         self.state = State()
@@ -223,7 +236,11 @@ class Heron(RouteDecorators, TemplateDecorators):
             WebSocketRequestValidationError: websocket_request_validation_exception_handler,
         }
         for key, handler in (exception_handlers or {}).items():
-            self.exception_handlers[_handler_key(key)] = handler
+            self.exception_handlers[handler_key(key)] = handler
+        #: Run for every HTTP request before the before_request hooks, in order, with the
+        #: Request (the route resolved); they raise HTTP errors (a CSRF check…), answered by
+        #: the exception handlers. Append before the first request.
+        self.request_checks: list[Callable[[Request], Awaitable[None]]] = []
         self._lifespan = LifespanRunner(lifespan, on_startup or [], on_shutdown or [])
         self.middleware_stack: ASGIApp | None = None
         self._answers_500 = False
@@ -331,6 +348,12 @@ class Heron(RouteDecorators, TemplateDecorators):
         """
         install_static_folder(self)
         app: ASGIApp = self._dispatch
+        from heron.csrf import install as install_csrf
+
+        install_csrf(self)  # the CSRF check joins request_checks when protection is on
+        hooked = bool(self.request_checks or self.request_hooks)
+        if hooked:  # the hooks layer only when there is something for it to do
+            app = AppHooks(self, self._dispatch)
         middleware = self.user_middleware
         if self.secret_key:  # Flask's habit: a secret key is all cookie sessions need
             from heron.middleware.sessions import app_session_middleware
@@ -342,7 +365,7 @@ class Heron(RouteDecorators, TemplateDecorators):
             # the router's general path, which hands them back to _dispatch.
             self._answers_500 = True
             self.router.lifespan_app = self._dispatch
-            return self.router
+            return app if hooked else self.router
         self._answers_500 = False
         for spec in reversed(middleware):
             app = spec.build(app)
@@ -350,6 +373,9 @@ class Heron(RouteDecorators, TemplateDecorators):
 
     def _500_handler(self) -> Callable[..., Any] | None:
         return self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
+
+    def _hooks_changed(self) -> None:
+        self.middleware_stack = None
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -359,13 +385,23 @@ class Heron(RouteDecorators, TemplateDecorators):
 
     # ------------------------------------------------------------ errors
 
-    def _handler_for(self, exc: Exception) -> Callable[..., Any] | None:
-        if isinstance(exc, HTTPError) and exc.status_code in self.exception_handlers:
-            return self.exception_handlers[exc.status_code]
-        for cls in type(exc).__mro__:
-            if cls in self.exception_handlers:
-                return self.exception_handlers[cls]
-        return None
+    def _handler_for(self, exc: Exception, scope: Scope) -> Callable[..., Any] | None:
+        """The handler of ``exc``: the routers' the route is under (innermost first), then
+        the app's (see ``heron.hooks.find_exception_handler``)."""
+        scoped = scope.get(SCOPED_HANDLERS)
+        if not scoped:
+            return find_exception_handler((self.exception_handlers,), exc)
+        return find_exception_handler((*reversed(scoped), self.exception_handlers), exc)
+
+    async def server_error_response(
+        self, request: Request, exc: Exception, handler: Callable[..., Any] | None = None
+    ) -> Response:
+        """The 500 response to an unhandled ``exc``: the debug page, ``handler`` or the
+        app's 500 handler, else the built-in page (HTML for browsers, plain text otherwise)."""
+        server_error = ServerErrorMiddleware(
+            self._dispatch, handler=handler or self._500_handler(), debug=self.debug
+        )
+        return await server_error.error_response(request, exc)
 
     async def respond_to_exception(
         self, scope: Scope, receive: Receive, send: Send, exc: Exception
@@ -377,13 +413,17 @@ class Heron(RouteDecorators, TemplateDecorators):
         if scope["type"] == "websocket":
             await self._websocket_exception(scope, receive, send, exc)
             return
-        handler = self._handler_for(exc)
+        handler = self._handler_for(exc, scope)
         if handler is None:
-            if self._answers_500:
-                # No ServerErrorMiddleware in the stack: answer 500 here, then let the
-                # server log the error.
-                server_error = ServerErrorMiddleware(self._dispatch, handler=self._500_handler())
-                response = await server_error.error_response(Request(scope, receive), exc)
+            scoped_500 = next(
+                (m[500] for m in reversed(scope.get(SCOPED_HANDLERS, ())) if 500 in m), None
+            )
+            if self._answers_500 or scoped_500 is not None:
+                # No ServerErrorMiddleware in the stack, or a router's own 500 handler:
+                # answer 500 here, then let the server log the error.
+                response = await self.server_error_response(
+                    Request(scope, receive), exc, scoped_500
+                )
                 await response(scope, receive, send)
             raise exc
         request = Request(scope, receive, send)
@@ -399,7 +439,7 @@ class Heron(RouteDecorators, TemplateDecorators):
     ) -> None:
         from heron.websockets import WebSocket
 
-        handler = self._handler_for(exc)
+        handler = self._handler_for(exc, scope)
         if handler is not None and not isinstance(exc, HTTPError):
             await handler(WebSocket(scope, receive=receive, send=send), exc)
             return
@@ -408,22 +448,11 @@ class Heron(RouteDecorators, TemplateDecorators):
             return
         raise exc
 
-    def exception_handler(
-        self, exc_class_or_status_code: int | type[Exception]
-    ) -> Callable[[_F], _F]:
-        """Decorator registering a handler ``(request, exc) -> Response``."""
-
-        def decorator(func: _F) -> _F:
-            self.add_exception_handler(exc_class_or_status_code, func)
-            return func
-
-        return decorator
-
     def add_exception_handler(
         self, exc_class_or_status_code: int | type[Exception], handler: Callable[..., Any]
     ) -> None:
         """Register ``handler`` for an exception class or an HTTP status code."""
-        self.exception_handlers[_handler_key(exc_class_or_status_code)] = handler
+        self.exception_handlers[handler_key(exc_class_or_status_code)] = handler
         self.middleware_stack = None
 
     # ------------------------------------------------------------ middleware
@@ -437,19 +466,6 @@ class Heron(RouteDecorators, TemplateDecorators):
         if self.middleware_stack is not None:
             raise HeronError("Cannot add middleware after an application has started")
         self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
-
-    def middleware(self, middleware_type: str) -> Callable[[_F], _F]:
-        """Decorator for ``async def mw(request, call_next)`` HTTP middleware."""
-        if middleware_type != "http":
-            raise HeronError('Only middleware("http") is supported')
-
-        def decorator(func: _F) -> _F:
-            from heron.middleware.base import BaseHTTPMiddleware
-
-            self.add_middleware(BaseHTTPMiddleware, dispatch=func)
-            return func
-
-        return decorator
 
     # ------------------------------------------------------------ lifespan
 
@@ -621,20 +637,6 @@ class Heron(RouteDecorators, TemplateDecorators):
             log_level=log_level,
             **kwargs,
         )
-
-
-def _handler_key(key: Any) -> Any:
-    """Heron's class for Starlette's exception classes, else ``key`` itself.
-
-    COMPAT(fastapi): FastAPI's docs override the error handlers with
-    ``@app.exception_handler(starlette.exceptions.HTTPException)``; after the rename to
-    Heron that import remains, and must still catch every HTTP error (Heron has no Starlette).
-    """
-    if isinstance(key, type) and key.__module__ == "starlette.exceptions":
-        return {"HTTPException": HTTPError, "WebSocketException": WebSocketException}.get(
-            key.__name__, key
-        )
-    return key
 
 
 def _split_params(

@@ -7,7 +7,8 @@ as ``app`` in ``app.py``/``main.py`` of the current directory — Flask's ``FLAS
 ``app.cli`` is an :class:`AppGroup`: commands added with ``@app.cli.command()`` become
 ``heron`` subcommands, run with the app's lifespan and app context around them
 (``current_app``, and ``g`` holding the lifespan state); ``async def`` commands run on the
-lifespan's event loop.
+lifespan's event loop. Each included router's ``router.cli`` group joins them (Flask's
+``blueprint.cli``): ``heron <group> <command>``.
 """
 
 from __future__ import annotations
@@ -80,11 +81,29 @@ def load_app(target: str | None) -> tuple[str, Any]:
         raise click.UsageError(f"Could not import module {module_name!r}.") from exc
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
+    factory = attribute.endswith("()")
+    name = attribute.removesuffix("()")
+    if not hasattr(module, name) and attribute == "app":
+        # Flask's app factory convention: no ``app`` but a ``create_app()``/``make_app()``.
+        name = next((n for n in _FACTORY_NAMES if callable(getattr(module, n, None))), name)
+        factory = name != "app"
     try:
-        app = getattr(module, attribute)
+        app = getattr(module, name)
     except AttributeError:
         raise click.UsageError(f"Module {module_name!r} has no attribute {attribute!r}.") from None
+    if factory:
+        app = app()
+        import_string = f"{module_name}:{name}()"
     return import_string, app
+
+
+#: What a module without ``app`` may offer instead, called with no arguments (Flask's names).
+_FACTORY_NAMES = ("create_app", "make_app")
+
+
+def _server_target(import_string: str) -> tuple[str, bool]:
+    """``(import string, is a factory)`` for uvicorn and granian (``mod:create_app()``)."""
+    return import_string.removesuffix("()"), import_string.endswith("()")
 
 
 # ---------------------------------------------------------------- the app's own commands
@@ -233,6 +252,34 @@ class AppGroup(click.Group):
         kwargs.setdefault("cls", AppGroup)
         return super().group(*args, **kwargs)
 
+    def _router_commands(self) -> dict[str, click.Command]:
+        """The ``cli`` groups of the routers included in the app (an app's group only).
+
+        A group named None (``cli_group=None``) adds its commands themselves.
+        """
+        if self.app is None or getattr(self.app, "router", None) is None:
+            return {}
+        from heron._include import included_routers
+
+        found: dict[str, click.Command] = {}
+        for router in included_routers(self.app.router):
+            group: AppGroup | None = router.__dict__.get("cli")
+            if group is None or not group.commands:
+                continue  # never asked for, or empty: nothing to list
+            if group.name:
+                found.setdefault(group.name, group)
+            else:
+                for name, command in group.commands.items():
+                    found.setdefault(name, command)
+        return found
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        return command if command is not None else self._router_commands().get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._router_commands()})
+
 
 class _HeronGroup(click.Group):
     """The ``heron`` group: its own commands, then those of the app's ``app.cli``."""
@@ -320,6 +367,7 @@ def run_command(
 ) -> None:
     """Serve the app."""
     import_string, _ = load_app(app)  # fail early, with a readable error
+    import_string, factory = _server_target(import_string)
     if server == "granian":
         if ws_max_size is not None:
             raise click.UsageError("--ws-max-size is uvicorn's; granian has no such setting.")
@@ -334,12 +382,14 @@ def run_command(
             workers=workers,
             reload=reload,
             url_path_prefix=root_path or None,
+            factory=factory,
         ).serve()
         return
     import uvicorn
 
     uvicorn.run(
         import_string,
+        factory=factory,
         host=host,
         port=port,
         reload=reload,

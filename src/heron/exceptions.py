@@ -10,8 +10,11 @@ The hierarchy::
     │   └── SessionTooLarge                  the signed session cookie would pass 4093 bytes
     ├── HTTPError                            answered to the client with its status code
     │   ├── HTTPException                    the same, raised by apps (FastAPI's class)
+    │   │   └── FormError                    422: a form's input refused by the endpoint
+    │   ├── CSRFError                        403: a missing or wrong CSRF token
     │   ├── SessionStoreUnavailable          503: the server-side session store is unreachable
-    │   └── BroadcastUnavailable             503: the broadcast backend (Redis) is unreachable
+    │   ├── BroadcastUnavailable             503: the broadcast backend (Redis) is unreachable
+    │   └── DatabaseUnavailable              503: the SQL database is unreachable (heron.sql)
     ├── WebSocketException                   closes a WebSocket with its code
     │   └── WebSocketMessageError (+ValueError)  a message the endpoint cannot use (1003/1007/1009)
     │       └── WebSocketJSONDecodeError (+json.JSONDecodeError)  1007: not JSON
@@ -35,10 +38,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "AbortWithResponse",
     "BroadcastUnavailable",
+    "CSRFError",
     "ClientDisconnect",
     "ConfigError",
+    "DatabaseUnavailable",
     "FastAPIError",
+    "FormError",
     "HTTPError",
     "HTTPException",
     "HeronDeprecationWarning",
@@ -146,6 +153,71 @@ class HTTPException(HTTPError):
         detail: Anything JSON-serialisable; defaults to the status phrase.
         headers: Extra response headers (e.g. ``WWW-Authenticate``).
     """
+
+
+class AbortWithResponse(HTTPException):
+    """Flask's ``abort(response)``: stop the request and answer with ``response`` as it is.
+
+    Raised by :func:`heron.abort` given a response (``abort(redirect(url_for("login")))``
+    in a dependency or a hook); the default ``HTTPException`` handler sends the response.
+
+    Args:
+        response: The response to send.
+    """
+
+    def __init__(self, response: Any) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class FormError(HTTPException):
+    """The endpoint refuses a form's input: field errors and/or form-level messages.
+
+    On a route with ``form_template=`` the form's page is rendered again with these errors
+    and the values the user typed (see ``heron.forms``); elsewhere, and for clients asking
+    for JSON, the answer is FastAPI's validation error body, ``{"detail": [errors]}``.
+
+    Args:
+        errors: A form-level message, or field errors as ``{field: message}`` (or a list of
+            messages per field).
+        status_code: The response status (422 by default).
+
+    Attributes:
+        field_errors: Messages by field name.
+        form_errors: Messages about the whole form.
+    """
+
+    def __init__(
+        self, errors: str | Mapping[str, str | Sequence[str]], /, *, status_code: int = 422
+    ) -> None:
+        self.field_errors: dict[str, list[str]] = {}
+        self.form_errors: list[str] = []
+        if isinstance(errors, str):
+            self.form_errors.append(errors)
+        else:
+            for name, messages in errors.items():
+                found = [messages] if isinstance(messages, str) else list(messages)
+                self.field_errors[str(name)] = [str(message) for message in found]
+        detail = [
+            {"type": "form_error", "loc": ["body"], "msg": message, "input": None}
+            for message in self.form_errors
+        ] + [
+            {"type": "form_error", "loc": ["body", name], "msg": message, "input": None}
+            for name, messages in self.field_errors.items()
+            for message in messages
+        ]
+        super().__init__(status_code, detail)
+
+
+class CSRFError(HTTPError):
+    """A request that could come from another site's form lacks a valid CSRF token: 403.
+
+    Args:
+        detail: ``"CSRF token missing"`` or ``"CSRF token invalid"``.
+    """
+
+    def __init__(self, detail: str = "CSRF token invalid") -> None:
+        super().__init__(403, detail)
 
 
 class SessionTooLarge(HeronError):
@@ -336,4 +408,20 @@ class BroadcastUnavailable(HTTPError):
     """
 
     def __init__(self, detail: str = "Broadcast unavailable") -> None:
+        super().__init__(503, detail)
+
+
+class DatabaseUnavailable(HTTPError):
+    """The SQL database could not be reached, or went away mid-request; answered with 503.
+
+    Raised by ``heron.sql``'s session dependency for connection failures (refused, timed
+    out, unreachable file, authentication), connections lost mid-request and a busy SQLite
+    file; the app's handlers answer it (a 503 handler can render an HTML page). Other
+    database errors (``IntegrityError``, a bad query) stay what they are.
+
+    Args:
+        detail: The response detail (kept generic: the cause is logged, not sent).
+    """
+
+    def __init__(self, detail: str = "Database unavailable") -> None:
         super().__init__(503, detail)

@@ -33,8 +33,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from heron.exceptions import HTTPException, OutsideContextError
-from heron.responses import RedirectResponse
+from heron.exceptions import AbortWithResponse, HTTPException, OutsideContextError
+from heron.responses import RedirectResponse, Response
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -349,17 +349,23 @@ def redirect(location: str, code: int = 302) -> RedirectResponse:
     return RedirectResponse(location, status_code=code)
 
 
-def abort(code: int, description: Any = None, headers: Mapping[str, str] | None = None) -> NoReturn:
-    """Flask's ``abort``: stop the request with an HTTP error.
+def abort(
+    code: int | Response, description: Any = None, headers: Mapping[str, str] | None = None
+) -> NoReturn:
+    """Flask's ``abort``: stop the request with an HTTP error, or with a given response.
 
     Args:
-        code: The status code (``404``, ``403``…).
+        code: The status code (``404``, ``403``…), or a response to send as it is
+            (``abort(redirect(url_for("login")))``, from a dependency or a hook).
         description: The error detail (the status phrase by default).
         headers: Extra response headers.
 
     Raises:
-        HTTPException: Always; answered by the app's exception handlers.
+        HTTPException: Always; answered by the app's exception handlers
+            (``AbortWithResponse``, carrying the response, for a response).
     """
+    if isinstance(code, Response):
+        raise AbortWithResponse(code)
     raise HTTPException(code, description, headers=headers)
 
 

@@ -31,6 +31,7 @@ from heron.exceptions import (
     WebSocketDisconnect,
     WebSocketRequestValidationError,
 )
+from heron.globals import shared_request
 from heron.requests import Request
 from heron.responses import (
     HTMLResponse,
@@ -44,6 +45,7 @@ from heron.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from heron.dependencies.models import EndpointPlan
+    from heron.forms import FormPage
 
 __all__ = [
     "APIHandler",
@@ -76,16 +78,20 @@ def request_response(func: Callable[[Request], Any]) -> ASGIApp:
     is_async = inspect.iscoroutinefunction(func)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive, send)
+        # The connection's one Request: a body a request check (CSRF) read is there.
+        request = shared_request(Request(scope, receive, send))
         try:
-            if is_async:
-                response = await func(request)
-            else:
-                response = await run_in_threadpool(func, request)
-        except Exception as exc:
-            await _respond_to_exception(scope, receive, send, exc)
-            return
-        await response(scope, receive, send)
+            try:
+                if is_async:
+                    response = await func(request)
+                else:
+                    response = await run_in_threadpool(func, request)
+            except Exception as exc:
+                await _respond_to_exception(scope, receive, send, exc)
+                return
+            await response(scope, receive, send)
+        finally:
+            await request.close()  # the uploads of a form it (or a request check) parsed
 
     return app
 
@@ -177,6 +183,8 @@ class APIHandler:
         response_class: The class wrapping non-Response return values.
         status_code: The status of a successful response (200 when None).
         flask_style: Use Flask's return conventions instead of FastAPI's.
+        serializer: Validates and encodes return values (built from the plan by default).
+        form_template: The template answering refused form input (see ``heron.forms``).
     """
 
     def __init__(
@@ -187,6 +195,7 @@ class APIHandler:
         status_code: int | None = None,
         flask_style: bool = False,
         serializer: ResponseSerializer | None = None,
+        form_template: str | None = None,
     ) -> None:
         self.plan = plan
         self.call = plan.call
@@ -206,6 +215,13 @@ class APIHandler:
         )
         # Form uploads are closed after the response, by the request's exit stack.
         self.needs_exit_stack = plan.needs_exit_stack or _reads_form(plan)
+        self.form_page: FormPage | None = None
+        if form_template is not None:
+            from heron.forms import FormPage
+
+            self.form_page = FormPage(form_template, plan)
+            self.flat = False
+            self.needs_exit_stack = True  # the path that renders the form's page
         self.response_class = response_class
         self.status_code = status_code or 200
         self.declared_status = status_code
@@ -285,38 +301,57 @@ class APIHandler:
         await response(scope, receive, send)
 
     async def _call_with_exit_stacks(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The path of routes with ``yield`` dependencies.
+        """The path of routes with ``yield`` dependencies (and of form routes).
 
         Their cleanup sees the endpoint's exception, if any, before the exception handlers
         answer it; ``scope="function"`` ones exit when the endpoint returns, the others
         after the response has been sent.
         """
         responding = False
+        ctx = SolveContext(scope, receive, send)
         try:
             async with AsyncExitStack() as request_stack:
-                ctx = SolveContext(scope, receive, send)
                 ctx.request_stack = request_stack
                 request_stack.push_async_callback(_close_uploads, ctx)
-                async with AsyncExitStack() as function_stack:
-                    ctx.function_stack = function_stack
-                    kwargs = await solve(self.plan, ctx)
-                    if ctx.errors:
-                        raise validation_error(ctx.errors, ctx.body)
-                    if self.streams:
-                        raw = self._stream_response(
-                            self.call(**kwargs), ctx.sub_response, ctx.background
-                        )
-                    elif self.is_async:
-                        raw = await self.call(**kwargs)
-                    else:
-                        raw = await run_in_threadpool(self.call, **kwargs)
-                response = self._build_response(raw, ctx.sub_response, ctx.background)
+                response = await self._run(ctx)
                 responding = True
                 await response(scope, receive, send)
         except Exception as exc:
             if responding:
                 raise
+            if ctx.form_response is not None:
+                await ctx.form_response(scope, receive, send)
+                return
             await _respond_to_exception(scope, receive, send, exc)
+
+    async def _run(self, ctx: SolveContext) -> Response:
+        """Solve, call the endpoint and build its response, in the request's exit stack.
+
+        On a ``form_template=`` route, refused form input gets its page rendered here, while
+        the request's dependencies are still open (an ORM row in the page can still load),
+        into ``ctx.form_response``; the error still goes through every ``yield``
+        dependency, as any other error.
+        """
+        kwargs: dict[str, Any] = {}
+        try:
+            async with AsyncExitStack() as function_stack:
+                ctx.function_stack = function_stack
+                kwargs = await solve(self.plan, ctx)
+                if ctx.errors:
+                    raise validation_error(ctx.errors, ctx.body)
+                if self.streams:
+                    raw: Any = self._stream_response(
+                        self.call(**kwargs), ctx.sub_response, ctx.background
+                    )
+                elif self.is_async:
+                    raw = await self.call(**kwargs)
+                else:
+                    raw = await run_in_threadpool(self.call, **kwargs)
+        except Exception as exc:
+            if self.form_page is not None:
+                ctx.form_response = await self.form_page.response(exc, ctx.get_request(), kwargs)
+            raise
+        return self._build_response(raw, ctx.sub_response, ctx.background)
 
     async def respond(self, request: Request) -> Response:
         """The response to ``request``, built but not sent: FastAPI's route handler.
@@ -331,23 +366,15 @@ class APIHandler:
         """
         ctx = SolveContext(request.scope, request.receive, request._send)
         ctx.request = request
-        async with AsyncExitStack() as request_stack:
-            ctx.request_stack = request_stack
-            request_stack.push_async_callback(_close_uploads, ctx)
-            async with AsyncExitStack() as function_stack:
-                ctx.function_stack = function_stack
-                kwargs = await solve(self.plan, ctx)
-                if ctx.errors:
-                    raise validation_error(ctx.errors, ctx.body)
-                if self.streams:
-                    raw: Any = self._stream_response(
-                        self.call(**kwargs), ctx.sub_response, ctx.background
-                    )
-                elif self.is_async:
-                    raw = await self.call(**kwargs)
-                else:
-                    raw = await run_in_threadpool(self.call, **kwargs)
-            return self._build_response(raw, ctx.sub_response, ctx.background)
+        try:
+            async with AsyncExitStack() as request_stack:
+                ctx.request_stack = request_stack
+                request_stack.push_async_callback(_close_uploads, ctx)
+                return await self._run(ctx)
+        except Exception:
+            if ctx.form_response is not None:
+                return ctx.form_response
+            raise
 
     def _stream_response(
         self, items: Any, sub: Response | None, background: BackgroundTasks | None
@@ -475,6 +502,7 @@ def api_handler(
     status_code: int | None = None,
     flask_style: bool = False,
     serializer: ResponseSerializer | None = None,
+    form_template: str | None = None,
 ) -> APIHandler:
     """Build the ASGI app serving one API route (see :class:`APIHandler`)."""
     return APIHandler(
@@ -483,4 +511,5 @@ def api_handler(
         status_code=status_code,
         flask_style=flask_style,
         serializer=serializer,
+        form_template=form_template,
     )

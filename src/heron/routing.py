@@ -23,11 +23,13 @@ from heron.datastructures import URL, Headers, URLPath
 from heron.decorators import RouteDecorators, TemplateDecorators
 from heron.exceptions import HeronError, HTTPError, NoMatchFound, WebSocketException
 from heron.handlers import request_response, websocket_session
+from heron.hooks import _UNSET as _DEFAULT_GROUP, RouterScope
 from heron.matching import Match, Matcher, iter_matches
 from heron.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from heron.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
+    from heron._include import RouterInclude
     from heron.middleware import Middleware
     from heron.requests import Request
 
@@ -169,7 +171,8 @@ class Route(_PathRoute):
                 methods = ["GET"]
         else:
             self.app = endpoint
-        for spec in reversed(middleware or ()):
+        self.middleware = list(middleware or ())  # kept for the copies include_router makes
+        for spec in reversed(self.middleware):
             self.app = spec.build(self.app)
         self.methods = _with_head(methods)
 
@@ -219,7 +222,8 @@ class WebSocketRoute(_PathRoute):
             self.app: ASGIApp = websocket_session(endpoint)
         else:
             self.app = endpoint
-        for spec in reversed(middleware or ()):
+        self.middleware = list(middleware or ())
+        for spec in reversed(self.middleware):
             self.app = spec.build(self.app)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -404,7 +408,7 @@ class Router:
         self._matcher: Matcher | None = None
         self._parents: list[weakref.ref[Router]] = []
         # Included routers stay live links: (position among own routes, link).
-        self._includes: list[tuple[int, _Include]] = []
+        self._includes: list[tuple[int, RouterInclude]] = []
         self._flat: list[BaseRoute] | None = None
         self.lifespan_app: ASGIApp | None = None
 
@@ -498,6 +502,8 @@ class Router:
         outer = scope.get("path_params")
         scope["path_params"] = {**outer, **params} if outer else params
         scope["endpoint"] = route.endpoint  # type: ignore[attr-defined]
+        # COMPAT(starlette): the matched route, for metrics (``scope["route"].path``).
+        scope["route"] = route
         return route.app  # type: ignore[attr-defined,no-any-return]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -522,6 +528,7 @@ class Router:
         for route, match, child in iter_matches(self._compiled(), scope, path):
             if match is Match.FULL:
                 scope.update(child)
+                scope["route"] = route
                 await route.handle(scope, receive, send)
                 return
             if partial is None:
@@ -529,6 +536,7 @@ class Router:
         if partial is not None:
             route, child = partial
             scope.update(child)
+            scope["route"] = route
             await route.handle(scope, receive, send)
             return
         if self.redirect_slashes and path != "/" and scope_type == "http":
@@ -658,6 +666,7 @@ class APIRoute(Route):
             status_code=status_code,
             flask_style=flask_style,
             serializer=_serializer_for(self.dependant, options, flask_style),
+            form_template=options.get("form_template"),
         )
         self.app: ASGIApp = self.handler
         if type(self).get_route_handler is not APIRoute.get_route_handler:
@@ -684,8 +693,12 @@ class APIRoute(Route):
         return self.operation_id or (self.generate_unique_id_function or generate_unique_id)(self)
 
     def with_prefix(self, prefix: str, **overrides: Any) -> APIRoute:
-        """A copy of this route under ``prefix`` (used by ``include_router``)."""
+        """A copy of this route under ``prefix`` (used by ``include_router``).
+
+        ``middleware=`` in ``overrides`` goes around the route's own (a router's layers).
+        """
         options = {**self.options, **overrides}
+        middleware = [*options.pop("middleware", ()), *self.middleware]
         include_in_schema = options.pop("include_in_schema", True) and self.include_in_schema
         options["tags"] = [*overrides.get("tags", []), *self.tags]
         options["dependencies"] = [*overrides.get("dependencies", []), *self.dependencies]
@@ -701,7 +714,7 @@ class APIRoute(Route):
             status_code=self.status_code,
             flask_style=self.flask_style,
             include_in_schema=include_in_schema,
-            middleware=self.middleware,
+            middleware=middleware,
             **{k: v for k, v in options.items() if k != "response_class"},
         )
 
@@ -767,6 +780,7 @@ class APIWebSocketRoute(WebSocketRoute):
         endpoint: ``async def endpoint(websocket: WebSocket, ...)``.
         name: The route name.
         dependencies: ``Depends(...)`` run first, results discarded.
+        middleware: Middleware wrapping only this route.
     """
 
     def __init__(
@@ -776,6 +790,7 @@ class APIWebSocketRoute(WebSocketRoute):
         *,
         name: str | None = None,
         dependencies: Sequence[Any] | None = None,
+        middleware: Sequence[Middleware] | None = None,
     ) -> None:
         from heron.dependencies import analyze_endpoint
         from heron.handlers import websocket_api_handler
@@ -786,71 +801,32 @@ class APIWebSocketRoute(WebSocketRoute):
         self.dependant = analyze_endpoint(endpoint, self.param_convertors)
         _add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
         self.app = websocket_api_handler(self.dependant)
+        self.middleware = list(middleware or ())
+        for spec in reversed(self.middleware):
+            self.app = spec.build(self.app)
 
     def with_prefix(self, prefix: str, **overrides: Any) -> APIWebSocketRoute:
-        """A copy of this route under ``prefix``."""
+        """A copy of this route under ``prefix`` (``middleware=`` around its own)."""
         dependencies = [*overrides.get("dependencies", []), *self.dependencies]
+        middleware = [*overrides.get("middleware", ()), *self.middleware]
         return type(self)(
-            prefix + self.path, self.endpoint, name=self.name, dependencies=dependencies
+            prefix + self.path,
+            self.endpoint,
+            name=self.name,
+            dependencies=dependencies,
+            middleware=middleware,
         )
 
 
 _Decorated = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-class _Include:
-    """A live link from a router to a router included in it."""
-
-    def __init__(self, router: APIRouter, prefix: str, options: dict[str, Any]) -> None:
-        self.router = router
-        self.prefix = prefix
-        self.options = options
-
-    def flatten(self) -> list[BaseRoute]:
-        routes: list[BaseRoute] = []
-        tags = list(self.options.get("tags") or [])
-        response_class = self.options.get("default_response_class")
-        for route in self.router.routes:
-            if isinstance(route, APIRoute):
-                overrides: dict[str, Any] = {
-                    "tags": tags,
-                    "dependencies": list(self.options.get("dependencies") or []),
-                    "include_in_schema": self.options.get("include_in_schema", True),
-                    **inherit_options(self.options, route.options),
-                }
-                if response_class is not None and not route.options.get("response_class_declared"):
-                    overrides["response_class"] = response_class
-                    overrides["response_class_declared"] = True
-                routes.append(route.with_prefix(self.prefix, **overrides))
-            elif isinstance(route, APIWebSocketRoute):
-                deps = list(self.options.get("dependencies") or [])
-                routes.append(route.with_prefix(self.prefix, dependencies=deps))
-            elif isinstance(route, Route):
-                routes.append(
-                    Route(
-                        self.prefix + route.path,
-                        route.endpoint,
-                        methods=route.methods,
-                        name=route.name,
-                        include_in_schema=route.include_in_schema,
-                    )
-                )
-            elif isinstance(route, WebSocketRoute):
-                routes.append(
-                    WebSocketRoute(self.prefix + route.path, route.endpoint, name=route.name)
-                )
-            elif isinstance(route, Mount):
-                routes.append(Mount(self.prefix + route.path, app=route.app, name=route.name))
-            else:
-                routes.append(route)
-        return routes
-
-
-class APIRouter(RouteDecorators, TemplateDecorators, Router):
+class APIRouter(RouterScope, RouteDecorators, TemplateDecorators, Router):
     """A group of routes with shared settings; include it in an app or another router.
 
     Works as FastAPI's ``APIRouter`` and as a Flask blueprint: routes added after the
-    router was included are served too.
+    router was included are served too, and its hooks (``before_request``…), middleware
+    and exception handlers apply to its routes only (see ``heron.hooks``).
 
     Args:
         prefix: Path prefix of every route.
@@ -861,6 +837,12 @@ class APIRouter(RouteDecorators, TemplateDecorators, Router):
         default: The app serving unmatched requests.
         route_class: The class of routes created by the decorators.
         include_in_schema: Whether OpenAPI lists these routes.
+        name: The router's name (its ``cli`` group's name by default).
+        middleware: Middleware wrapping each of its routes, outermost first.
+        exception_handlers: Handlers by exception class or status code for its routes,
+            consulted before the app's.
+        cli_group: The name of the ``heron`` subcommand group of :attr:`cli` (``name`` by
+            default); None puts its commands at the top level.
         **options: Other FastAPI options (``dependencies``, ``responses``…), kept for the API layer.
     """
 
@@ -875,9 +857,19 @@ class APIRouter(RouteDecorators, TemplateDecorators, Router):
         default: ASGIApp | None = None,
         route_class: type[APIRoute] = APIRoute,
         include_in_schema: bool = True,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
+        exception_handlers: Mapping[Any, Callable[..., Any]] | None = None,
+        cli_group: str | None = _DEFAULT_GROUP,
         **options: Any,
     ) -> None:
         super().__init__(routes=routes, redirect_slashes=redirect_slashes, default=default)
+        self._init_scope(
+            name=name,
+            middleware=middleware,
+            exception_handlers=exception_handlers,
+            cli_group=cli_group,
+        )
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise HeronError("A path prefix must start with '/' and must not end with '/'")
         self.prefix = prefix
@@ -977,7 +969,9 @@ class APIRouter(RouteDecorators, TemplateDecorators, Router):
             *self.extra_options.get("dependencies", []),
             *options.pop("dependencies", []),
         ]
-        link = _Include(
+        from heron._include import RouterInclude
+
+        link = RouterInclude(
             router,
             self.prefix + prefix,
             {

@@ -5,10 +5,11 @@ Called by handlers; calls Jinja2, ``heron.globals`` (the current app and request
 
 * **Flask's**: ``render_template("page.html", **context)`` renders from the app's
   ``templates/`` folder through ``app.jinja_env``, with ``url_for``, ``request``, ``g``,
-  ``session``, ``get_flashed_messages`` and ``csrf_token`` in every template, plus what
-  ``@app.context_processor``, ``@app.template_filter()``… registered (on the app, or on
-  an ``APIRouter``). ``render_template_async`` and ``stream_template`` render in slices
-  on the event loop, letting other requests run between slices.
+  ``session``, ``get_flashed_messages``, ``csrf_token`` and ``csrf_field`` in every
+  template, plus what ``@app.context_processor``, ``@app.template_filter()``… registered
+  (on the app, or on an ``APIRouter``). ``render_template_async`` and
+  ``stream_template`` render in slices on the event loop, letting other requests run
+  between slices.
 * **FastAPI's**: ``templates = Jinja2Templates(directory="templates")`` and
   ``templates.TemplateResponse(request, "page.html", {...})``, unchanged.
 
@@ -106,24 +107,19 @@ def _checked(name: TemplateName) -> str | jinja2.Template | list[str | jinja2.Te
 # ---------------------------------------------------------------- defaults in every template
 
 
-def _csrf_token_unavailable() -> str:
-    raise HeronError(
-        "csrf_token() is used in a template, but no CSRF protection is installed to "
-        "provide it (see the forms documentation)."
-    )
-
-
 def _default_globals() -> dict[str, Any]:
     """``request``, ``g``, ``session``, ``get_flashed_messages``, ``csrf_token``…
 
-    ``session`` and ``get_flashed_messages`` come from ``heron.sessions`` and
-    ``heron.flashing``; batteries may add or replace names in
+    ``session``, ``get_flashed_messages``, ``csrf_token`` and ``csrf_field`` come from
+    ``heron.sessions``, ``heron.flashing`` and ``heron.csrf``; batteries may add or replace names in
     ``heron.globals.template_globals``.
     """
-    found: dict[str, Any] = {"request": request, "g": g, "csrf_token": _csrf_token_unavailable}
+    found: dict[str, Any] = {"request": request, "g": g}
     for module_name, name in (
         ("heron.sessions", "session"),
         ("heron.flashing", "get_flashed_messages"),
+        ("heron.csrf", "csrf_token"),
+        ("heron.csrf", "csrf_field"),
     ):
         try:
             found[name] = getattr(importlib.import_module(module_name), name)

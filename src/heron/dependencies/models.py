@@ -124,6 +124,8 @@ class Dependant:
         return_annotation: The declared return type, for ``response_model``.
         query_by_alias: Scalar query parameters by request name.
         needs_exit_stack: Whether this tree holds a ``yield`` dependency.
+        accepts_json: (forms) also read a JSON object with the same fields when the request
+            is JSON (routes with ``form_template=``: one model for the form and the API).
     """
 
     call: Callable[..., Any]
@@ -150,6 +152,7 @@ class Dependant:
     param_defaults: dict[tuple[str, str], Any] = field(default_factory=dict)
     params_by_source: list[tuple[str, list[ParamField]]] = field(default_factory=list)
     strict_content_type: bool = True
+    accepts_json: bool = False
     # What identifies this dependency's value within a request; set by the analysis once
     # its scopes are final (read for every dependency of every request).
     cache_key: tuple[Any, ...] = ()

@@ -26,7 +26,7 @@ from heron.responses import Response
 from heron.security.oauth2 import SecurityScopes
 from heron.types import Receive, Scope, Send
 
-__all__ = ["SolveContext", "solve", "solve_flat", "validation_error"]
+__all__ = ["SolveContext", "is_json_content", "solve", "solve_flat", "validation_error"]
 
 
 class SolveContext:
@@ -37,6 +37,7 @@ class SolveContext:
         "body",
         "cache",
         "errors",
+        "form_response",
         "function_stack",
         "receive",
         "request",
@@ -60,6 +61,8 @@ class SolveContext:
         self.background: BackgroundTasks | None = None
         self.request_stack: AsyncExitStack | None = None
         self.function_stack: AsyncExitStack | None = None
+        # The page a ``form_template=`` route answers refused input with (set by handlers).
+        self.form_response: Response | None = None
 
     def get_request(self) -> Request:
         """The request, built on first use and shared by every dependency."""
@@ -252,7 +255,8 @@ def validation_error(errors: list[Any], body: bytes | None) -> RequestValidation
 # ---------------------------------------------------------------- the body
 
 
-def _is_json_content(scope: Scope, strict: bool = True) -> bool:
+def is_json_content(scope: Scope, strict: bool = True) -> bool:
+    """Whether the request's body is JSON by its ``Content-Type`` (``+json`` types too)."""
     for key, value in scope["headers"]:
         if key == b"content-type":
             media: bytes = value.split(b";", 1)[0].strip().lower()
@@ -345,7 +349,7 @@ def _validate_json_body(
 ) -> None:
     """Validate a JSON body into ``kwargs``; its errors, FastAPI's way, into ``errors``."""
     validator = dependant.body_validator
-    is_json = _is_json_content(scope, dependant.strict_content_type)
+    is_json = is_json_content(scope, dependant.strict_content_type)
     if dependant.body_mode == "single" and not body:
         field = dependant.body[0]
         if field.required:
@@ -381,20 +385,29 @@ def _assign_body(dependant: Dependant, values: dict[str, Any], kwargs: dict[str,
             kwargs[field.name] = _default(dependant.param_defaults.get(("body", field.name)))
 
 
+def _heron_form_keys(form: Any, scope: Scope) -> frozenset[str]:
+    """Form keys that are Heron's, not the endpoint's: the CSRF token, when it is checked."""
+    from heron.csrf import FIELD_NAME, enabled_for
+
+    app = scope.get("app")
+    if FIELD_NAME in form and app is not None and enabled_for(app):
+        return frozenset({FIELD_NAME})
+    return frozenset()
+
+
 async def _solve_form_body(dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]) -> None:
     form = await ctx.get_request().form()
     raw: dict[str, Any] = {}
     for field in dependant.body:
         if field.model_fields is not None:
-            # COMPAT(fastapi): a form model sees every field (extra="forbid" refuses the rest).
+            declared = dict(field.model_fields)
+            heron_keys = _heron_form_keys(form, ctx.scope) - declared.keys()
+            # COMPAT(fastapi): a form model sees every field (extra="forbid" refuses the rest),
+            # except the CSRF token of an app that checks it.
             raw[field.name] = {
-                key: (
-                    form.getlist(key)
-                    if key in dict(field.model_fields) and dict(field.model_fields)[key]
-                    else form[key]
-                )
+                key: form.getlist(key) if declared.get(key) else form[key]
                 for key in form
-                if form[key] != ""
+                if form[key] != "" and key not in heron_keys
             }
             continue
         if field.alias not in form:
@@ -409,6 +422,35 @@ async def _solve_form_body(dependant: Dependant, ctx: SolveContext, kwargs: dict
                 else await _read_upload(value)
             )
         raw[field.alias] = value
+    _validate_form(dependant, raw, ctx, kwargs)
+
+
+async def _solve_form_as_json(
+    dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]
+) -> None:
+    """A form body sent as a JSON object instead (``form_template=`` routes).
+
+    A form model receives the whole object; form fields declared one by one take their
+    keys. Errors have the form's ``loc`` (``["body", field]``), as FastAPI's JSON bodies.
+    """
+    body = await _read_body(ctx)
+    try:
+        data = json.loads(body) if body else {}
+    except (ValueError, RecursionError):
+        ctx.errors.append(_json_decode_error(body))
+        return
+    raw: dict[str, Any] = {}
+    for field in dependant.body:
+        if field.model_fields is not None:
+            raw[field.name] = data
+        elif isinstance(data, dict) and field.alias in data:
+            raw[field.alias] = data[field.alias]
+    _validate_form(dependant, raw, ctx, kwargs)
+
+
+def _validate_form(
+    dependant: Dependant, raw: dict[str, Any], ctx: SolveContext, kwargs: dict[str, Any]
+) -> None:
     try:
         values = dependant.body_validator.validate_python(raw)
     except ValidationError as exc:
@@ -522,7 +564,10 @@ async def solve(dependant: Dependant, ctx: SolveContext) -> dict[str, Any]:
             _assign_params(dependant, validated, kwargs)
     if dependant.body_mode is not None:
         if dependant.body_mode == "form":
-            await _solve_form_body(dependant, ctx, kwargs)
+            if dependant.accepts_json and is_json_content(ctx.scope):
+                await _solve_form_as_json(dependant, ctx, kwargs)
+            else:
+                await _solve_form_body(dependant, ctx, kwargs)
         else:
             await _solve_json_body(dependant, ctx, kwargs)
     for name in dependant.request_names:

@@ -59,7 +59,8 @@ class ServerErrorMiddleware:
             raise
 
     async def error_response(self, request: Request, exc: Exception) -> Response:
-        """The 500 response for ``exc``: the debug page, the user's handler, or plain text.
+        """The 500 response for ``exc``: the debug page, the user's handler, or the
+        built-in page (plain text; HTML for browsers, see ``heron.error_pages``).
 
         The debug page is shown only to requests addressed to a loopback host, as the
         Werkzeug debugger does since CVE-2024-34069: a ``debug=True`` left on in a
@@ -73,7 +74,9 @@ class ServerErrorMiddleware:
             else:
                 response = await run_in_threadpool(self.handler, request, exc)
             return response
-        return PlainTextResponse("Internal Server Error", status_code=500)
+        from heron.error_pages import server_error_page
+
+        return server_error_page(request, exc)
 
     def debug_response(self, request: Request, exc: Exception) -> Response:
         """The traceback, as HTML for browsers and as text otherwise."""

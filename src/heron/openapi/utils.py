@@ -112,6 +112,8 @@ class _BodyDoc:
     media_type: str
     examples: Any
     example: Any
+    # A form_template= route reads the same model from a JSON body too.
+    also_json: bool = False
 
 
 @dataclasses.dataclass
@@ -366,12 +368,15 @@ def _route_doc(route: APIRoute) -> _RouteDoc:
             for callback in route.callbacks or []
             if isinstance(callback, APIRoute)
         ]
+        body = _body_doc(_bodies(route.dependant), unique_id, owner)
+        if body is not None and route.options.get("form_template"):
+            body.also_json = True
         return _RouteDoc(
             route=route,
             unique_id=unique_id,
             params=_param_docs(found, owner),
             has_params=bool(found),
-            body=_body_doc(_bodies(route.dependant), unique_id, owner),
+            body=body,
             response=response,
             extra_responses=extra_responses,
             stream=stream,
@@ -461,6 +466,8 @@ def _request_body(body: _BodyDoc, context: _Context) -> dict[str, Any]:
         content["example"] = jsonable_encoder(body.example)
     request_body: dict[str, Any] = {"required": True} if body.required else {}
     request_body["content"] = {body.media_type: content}
+    if body.also_json:
+        request_body["content"]["application/json"] = content
     return request_body
 
 
@@ -573,6 +580,9 @@ def _operation(doc: _RouteDoc, method: str, context: _Context) -> tuple[dict[str
                 "application/json": {"schema": {"$ref": REF_PREFIX + "HTTPValidationError"}}
             },
         }
+        if route.options.get("form_template"):
+            # Browsers get the form's page again (see heron.forms).
+            operation["responses"]["422"]["content"]["text/html"] = {"schema": {"type": "string"}}
     if route.openapi_extra:
         deep_dict_update(operation, route.openapi_extra)
     return operation, needs_errors

@@ -22,8 +22,8 @@ from heron import (
     url_for,
 )
 from heron.exceptions import HTTPException, NoMatchFound, OutsideContextError
-from heron.responses import HTMLResponse, Response
 from heron.globals import app_context
+from heron.responses import HTMLResponse, Response
 from heron.testclient import AsyncTestClient, TestClient
 
 pytestmark = pytest.mark.anyio

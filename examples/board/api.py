@@ -8,13 +8,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from heron import APIRouter, BackgroundTasks, Depends, HTTPException, Query, status
+from heron import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    HTTPException,
+    Query,
+    UploadFile,
+    status,
+)
 from heron.security import OAuth2PasswordRequestForm
 
 from . import services
-from .deps import DB, ApiUser, check_author, post_or_404, tokens
+from .deps import DB, ApiUser, check_author, check_commenter, comment_or_404, post_or_404, tokens
 from .live import announce
-from .models import Post
+from .models import Comment, Post
 from .schemas import (
     CommentIn,
     CommentOut,
@@ -149,3 +158,53 @@ async def add_comment(
     if post.author_id != user.id:
         tasks.add_task(notify_one, post.author_id, f"{user.username} commented on “{post.title}”.")
     return CommentOut.model_validate(comment)
+
+
+@router.patch(
+    "/comments/{comment_id}",
+    response_model=CommentOut,
+    responses={
+        404: {"description": "No such comment"},
+        **AUTH,
+        403: {"description": "Not the author"},
+    },
+)
+async def update_comment(
+    data: CommentIn, comment: Annotated[Comment, Depends(comment_or_404)], user: ApiUser
+) -> CommentOut:
+    """Change a comment's text (its author only)."""
+    check_commenter(comment, user).body = data.body
+    return CommentOut.model_validate(comment)
+
+
+@router.delete(
+    "/comments/{comment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        404: {"description": "No such comment"},
+        **AUTH,
+        403: {"description": "Not the author"},
+    },
+)
+async def delete_comment(
+    comment: Annotated[Comment, Depends(comment_or_404)], user: ApiUser, session: DB
+) -> None:
+    """Delete a comment (its author only)."""
+    await session.delete(check_commenter(comment, user))
+
+
+@router.put(
+    "/me/avatar",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        **AUTH,
+        413: {"description": "Larger than 256 KiB"},
+        415: {"description": "Not a PNG, JPEG, GIF or WebP picture"},
+    },
+)
+async def put_avatar(avatar: Annotated[UploadFile, File()], user: ApiUser, session: DB) -> None:
+    """Set the user's picture (served at ``/users/{id}/avatar``)."""
+    try:
+        await services.set_avatar(session, user, avatar)
+    except services.BadPicture as refused:
+        raise HTTPException(413 if refused.too_large else 415, str(refused)) from None

@@ -12,7 +12,7 @@ from heron.channels import Broadcast
 from heron.security import OAuth2PasswordBearer
 from heron.sql import Database
 
-from .models import Base, Post, User
+from .models import Base, Comment, Post, User
 from .security import TokenSigner
 from .settings import Settings
 
@@ -21,6 +21,7 @@ __all__ = [
     "ApiUser",
     "CurrentUser",
     "LoggedIn",
+    "OwnComment",
     "OwnPost",
     "broadcast",
     "db",
@@ -101,3 +102,32 @@ async def own_post(post: Annotated[Post, Depends(post_or_404)], user: LoggedIn) 
 
 
 OwnPost = Annotated[Post, Depends(own_post)]
+
+
+#: Comment ids, bounded as post ids are.
+CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+async def comment_or_404(comment_id: CommentId, session: DB) -> Comment:
+    """The comment ``comment_id``, else 404."""
+    comment = await session.get(Comment, comment_id)
+    if comment is None:
+        abort(404, f"Comment {comment_id} does not exist.")
+    return comment
+
+
+def check_commenter(comment: Comment, user: User) -> Comment:
+    """``comment`` if ``user`` wrote it, else 403."""
+    if comment.author_id != user.id:
+        abort(403, "Only the author can change this comment.")
+    return comment
+
+
+async def own_comment(
+    comment: Annotated[Comment, Depends(comment_or_404)], user: LoggedIn
+) -> Comment:
+    """Comment edit pages: the logged-in user's own comment."""
+    return check_commenter(comment, user)
+
+
+OwnComment = Annotated[Comment, Depends(own_comment)]

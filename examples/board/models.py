@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, MetaData, String, Text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, LargeBinary, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column, relationship
 
 from heron.sql import NAMING_CONVENTION
 
@@ -31,6 +31,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created: Mapped[datetime] = mapped_column(default=_now)
+    #: The picture's media type, None without one; the bytes load only when served.
+    avatar_type: Mapped[str | None] = mapped_column(String(20), default=None)
+    avatar: Mapped[bytes | None] = deferred(mapped_column(LargeBinary, default=None))
 
 
 class Post(Base):

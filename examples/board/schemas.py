@@ -7,7 +7,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from heron import UploadFile
+
 __all__ = [
+    "AvatarForm",
     "CommentIn",
     "CommentOut",
     "Credentials",
@@ -67,6 +70,12 @@ class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: Annotated[str, Field(min_length=1, max_length=5_000, title="Comment")]
+
+
+class AvatarForm(BaseModel):
+    """The profile picture form (multipart)."""
+
+    avatar: Annotated[UploadFile, Field(title="Picture (PNG, JPEG, GIF or WebP, at most 256 KiB)")]
 
 
 class UserOut(BaseModel):

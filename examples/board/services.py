@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -14,19 +15,85 @@ from .schemas import CommentIn, PostIn, PostPatch
 from .security import hash_password, verify_password
 
 __all__ = [
+    "AVATAR_MAX_SIZE",
+    "BadPicture",
     "UsernameTaken",
     "add_comment",
     "authenticate",
+    "avatar_of",
     "create_post",
     "notify",
     "page_of_posts",
+    "picture_type",
     "register",
+    "set_avatar",
     "update_post",
 ]
 
 
 class UsernameTaken(Exception):
     """Registration with a name someone already has."""
+
+
+class BadPicture(Exception):
+    """An avatar that is too large or not an image; the message says which.
+
+    Attributes:
+        too_large: Refused for its size (HTTP 413) rather than its content (422).
+    """
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
+#: The largest picture accepted, in bytes.
+AVATAR_MAX_SIZE = 256 * 1024
+
+# The first bytes of each accepted format: the type is read from the file itself, never
+# from the client's Content-Type or file name, so nothing else is ever served as an image.
+_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+
+
+def picture_type(data: bytes) -> str | None:
+    """The media type of an accepted picture format, else None."""
+    for signature, media_type in _SIGNATURES:
+        if data.startswith(signature):
+            return media_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+async def set_avatar(session: AsyncSession, user: User, upload: Any) -> None:
+    """Store ``upload`` (an ``UploadFile``) as ``user``'s picture.
+
+    Raises:
+        BadPicture: Over ``AVATAR_MAX_SIZE``, or not PNG, JPEG, GIF or WebP.
+    """
+    data = await upload.read(AVATAR_MAX_SIZE + 1)  # never more than one byte past the limit
+    if len(data) > AVATAR_MAX_SIZE:
+        raise BadPicture("The picture is larger than 256 KiB.", too_large=True)
+    media_type = picture_type(data)
+    if media_type is None:
+        raise BadPicture("This is not a PNG, JPEG, GIF or WebP picture.")
+    user.avatar, user.avatar_type = data, media_type
+    await session.flush()
+
+
+async def avatar_of(session: AsyncSession, user_id: int) -> tuple[bytes, str] | None:
+    """The picture of ``user_id`` and its media type, if they have one."""
+    row = (
+        await session.execute(select(User.avatar, User.avatar_type).where(User.id == user_id))
+    ).first()
+    if row is None or row.avatar is None or row.avatar_type is None:
+        return None
+    return row.avatar, row.avatar_type
 
 
 async def register(session: AsyncSession, username: str, password: str) -> User:

@@ -9,8 +9,10 @@ from heron import (
     BackgroundTasks,
     Depends,
     Form,
+    Path,
     Query,
     Request,
+    abort,
     flash,
     redirect,
     url_for,
@@ -20,10 +22,10 @@ from heron.responses import HTMLResponse, Response
 from heron.templating import render_template
 
 from . import services
-from .deps import DB, CurrentUser, LoggedIn, OwnPost, db, post_or_404, settings
+from .deps import DB, CurrentUser, LoggedIn, OwnComment, OwnPost, db, post_or_404, settings
 from .live import announce
 from .models import Post
-from .schemas import CommentIn, Credentials, PostIn
+from .schemas import AvatarForm, CommentIn, Credentials, PostIn
 
 __all__ = ["router"]
 
@@ -116,6 +118,27 @@ async def comment(
     return redirect(url_for("post_page", post_id=post.id, _anchor=f"c{comment.id}"), 303)
 
 
+@router.get("/comments/{comment_id}/edit")
+async def edit_comment_page(comment: OwnComment, user: LoggedIn) -> HTMLResponse:
+    """The edit form of a comment."""
+    return _page("comment_form.html", comment=comment, user=user, form=HTMLForm(CommentIn, comment))
+
+
+@router.post("/comments/{comment_id}/edit", form_template="comment_form.html")
+async def edit_comment(data: Annotated[CommentIn, Form()], comment: OwnComment) -> Response:
+    """Save the edited comment."""
+    comment.body = data.body
+    return redirect(url_for("post_page", post_id=comment.post_id, _anchor=f"c{comment.id}"), 303)
+
+
+@router.post("/comments/{comment_id}/delete")
+async def delete_comment(comment: OwnComment, session: DB) -> Response:
+    """Delete a comment."""
+    await session.delete(comment)
+    flash("Comment deleted.")
+    return redirect(url_for("post_page", post_id=comment.post_id), 303)
+
+
 # ---------------------------------------------------------------- accounts
 
 
@@ -167,6 +190,40 @@ async def logout(request: Request) -> Response:
     request.session.clear()
     flash("You are logged out.")
     return redirect(url_for("board"), 303)
+
+
+@router.get("/profile")
+async def profile_page(user: LoggedIn) -> HTMLResponse:
+    """The user's profile: their picture and the form to change it."""
+    return _page("profile.html", user=user, form=HTMLForm(AvatarForm))
+
+
+@router.post("/profile/avatar", form_template="profile.html")
+async def upload_avatar(
+    data: Annotated[AvatarForm, Form()], user: LoggedIn, session: DB
+) -> Response:
+    """Store a new picture (checked: size and real image format)."""
+    try:
+        await services.set_avatar(session, user, data.avatar)
+    except services.BadPicture as refused:
+        raise FormError({"avatar": str(refused)}) from None
+    flash("Your picture is saved.")
+    return redirect(url_for("profile_page"), 303)
+
+
+@router.get("/users/{user_id}/avatar")
+async def avatar(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: DB) -> Response:
+    """A user's picture, with the type read from its bytes."""
+    found = await services.avatar_of(session, user_id)
+    if found is None:
+        abort(404, "No picture.")
+    data, media_type = found
+    headers = {
+        "Cache-Control": "private, max-age=60",
+        "X-Content-Type-Options": "nosniff",  # an image, never a page
+        "Content-Security-Policy": "default-src 'none'",
+    }
+    return Response(data, media_type=media_type, headers=headers)
 
 
 # ---------------------------------------------------------------- background work

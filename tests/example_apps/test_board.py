@@ -268,3 +268,69 @@ def test_error_pages_for_browsers_json_for_api(client: TestClient) -> None:
     html = client.get("/posts/999", headers={"accept": "text/html,*/*;q=0.8"})
     assert html.status_code == 404 and "Nothing here" in html.text
     assert client.get("/api/posts/999").json() == {"detail": "Post 999 does not exist."}
+
+
+# ---------------------------------------------------------------- comments and pictures
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_comments_are_edited_and_deleted_by_their_author(client: TestClient) -> None:
+    register(client)
+    post_url = submit(client, "/posts/new", {"title": "Ann's", "body": ""}).headers["location"]
+    submit(client, "/logout", {}, page="/")
+    register(client, "bob")
+    location = submit(client, post_url + "/comments", {"body": "First"}, page=post_url)
+    comment_id = location.headers["location"].rsplit("#c", 1)[1]
+    edit = f"/comments/{comment_id}/edit"
+    assert ">First</textarea>" in client.get(edit).text  # the form starts with the comment
+    empty = submit(client, edit, {"body": ""})
+    assert empty.status_code == 422 and "Edit your comment" in empty.text
+    assert submit(client, edit, {"body": "Second"}).status_code == 303
+    assert "Second" in client.get(post_url).text
+    token = api_token(client, "bob")
+    patched = client.patch(
+        f"/api/comments/{comment_id}", json={"body": "Third"}, headers=bearer(token)
+    )
+    assert patched.json()["body"] == "Third"
+    submit(client, "/logout", {}, page="/")
+    login = submit(client, "/login", {"username": "ann", "password": "correct horse"})
+    assert login.status_code == 303
+    assert client.get(edit).status_code == 403  # Ann wrote the post, not the comment
+    ann = api_token(client, "ann")
+    assert client.delete(f"/api/comments/{comment_id}", headers=bearer(ann)).status_code == 403
+    assert client.delete(f"/api/comments/{comment_id}", headers=bearer(token)).status_code == 204
+    assert client.delete(f"/api/comments/{comment_id}", headers=bearer(token)).status_code == 404
+
+
+def test_profile_pictures_are_checked_and_served_as_images(client: TestClient) -> None:
+    register(client)
+    assert client.get("/users/1/avatar").status_code == 404
+    token = csrf_token(client.get("/profile").text)
+
+    def upload(name: str, data: bytes) -> Any:
+        files = {"avatar": (name, data, "image/png")}
+        return client.post("/profile/avatar", data={"csrf_token": token}, files=files)
+
+    fake = upload("cat.png", b"<script>alert(1)</script>")
+    assert fake.status_code == 422
+    assert "This is not a PNG, JPEG, GIF or WebP picture." in fake.text
+    huge = upload("big.png", PNG + b"\x00" * 300_000)
+    assert huge.status_code == 422 and "larger than 256 KiB" in huge.text
+    assert upload("me.png", PNG).status_code == 303
+    picture = client.get("/users/1/avatar")
+    assert picture.content == PNG
+    assert picture.headers["content-type"] == "image/png"
+    assert picture.headers["x-content-type-options"] == "nosniff"
+    post_url = submit(client, "/posts/new", {"title": "With a face"}).headers["location"]
+    assert 'src="/users/1/avatar"' in client.get(post_url).text
+
+    api = bearer(api_token(client))
+    gif = {"avatar": ("x.gif", b"GIF89a" + b"\x00" * 16, "application/octet-stream")}
+    assert client.put("/api/me/avatar", files=gif, headers=api).status_code == 204
+    assert client.get("/users/1/avatar").headers["content-type"] == "image/gif"
+    text = {"avatar": ("x.png", b"hello", "image/png")}
+    assert client.put("/api/me/avatar", files=text, headers=api).status_code == 415
+    big = {"avatar": ("x.png", PNG * 5000, "image/png")}
+    assert client.put("/api/me/avatar", files=big, headers=api).status_code == 413
+    assert client.put("/api/me/avatar", headers=api).status_code == 422

@@ -128,6 +128,28 @@ def request(port: int, method: str, path: str, body: Any = None, headers: Any = 
         conn.close()
 
 
+@contextlib.contextmanager
+def event_stream(port: int) -> Iterator[Iterator[str]]:
+    """``GET /api/events`` on a new connection: yields an iterator of its ``data:`` values."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    conn.request("GET", "/api/events", headers={"Accept": "text/event-stream"})
+    response = conn.getresponse()
+    assert response.status == 200
+    assert response.getheader("content-type", "").startswith("text/event-stream")
+    while not response.readline().startswith(b": subscribed"):  # the subscription is live
+        pass
+
+    def data() -> Iterator[str]:
+        while line := response.readline():
+            if line.startswith(b"data:"):
+                yield line[5:].strip().decode()
+
+    try:
+        yield data()
+    finally:
+        conn.close()
+
+
 @pytest.fixture
 def cluster(tmp_path: Path, redis_server: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
     database = f"sqlite+aiosqlite:///{tmp_path / 'board.sqlite'}"
@@ -161,7 +183,8 @@ def test_two_workers_share_live_updates_and_sessions(cluster: int, redis_server:
             stack.enter_context(connect(f"ws://127.0.0.1:{port}/ws/board", open_timeout=TIMEOUT))
             for _ in range(6)
         ]
-        # Posts are made until both workers made one; every socket receives every post.
+        streams = [stack.enter_context(event_stream(port)) for _ in range(4)]
+        # Posts are made until both workers made one; every client receives every post.
         posted_by: set[str] = set()
         titles: list[str] = []
         while len(posted_by) < 2:
@@ -174,6 +197,8 @@ def test_two_workers_share_live_updates_and_sessions(cluster: int, redis_server:
         for socket in sockets:
             received = [json.loads(socket.recv(timeout=TIMEOUT))["title"] for _ in titles]
             assert received == titles
+        for stream in streams:
+            assert [json.loads(next(stream))["title"] for _ in titles] == titles
     # A login on one worker is seen by both: the cookie holds an id, the data is in Redis.
     fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection per request
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", limits=fresh) as browser:

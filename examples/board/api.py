@@ -21,7 +21,7 @@ from heron import (
 from heron.security import OAuth2PasswordRequestForm
 
 from . import services
-from .deps import DB, ApiUser, check_author, check_commenter, comment_or_404, post_or_404, tokens
+from .deps import DB, ApiUser, check_author, comment_or_404, post_or_404, tokens
 from .live import announce
 from .models import Comment, Post
 from .schemas import (
@@ -173,7 +173,7 @@ async def update_comment(
     data: CommentIn, comment: Annotated[Comment, Depends(comment_or_404)], user: ApiUser
 ) -> CommentOut:
     """Change a comment's text (its author only)."""
-    check_commenter(comment, user).body = data.body
+    check_author(comment, user).body = data.body
     return CommentOut.model_validate(comment)
 
 
@@ -190,7 +190,7 @@ async def delete_comment(
     comment: Annotated[Comment, Depends(comment_or_404)], user: ApiUser, session: DB
 ) -> None:
     """Delete a comment (its author only)."""
-    await session.delete(check_commenter(comment, user))
+    await session.delete(check_author(comment, user))
 
 
 @router.put(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,22 +78,33 @@ ApiUser = Annotated[User, Depends(api_user)]
 
 
 #: Ids are the databases' 32-bit integers: anything larger is a 422, never a driver error.
-PostId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+_Written = TypeVar("_Written", Post, Comment)
 
 
-async def post_or_404(post_id: PostId, session: DB) -> Post:
+async def _found(session: AsyncSession, model: type[_Written], key: int) -> _Written:
+    """Row ``key`` of ``model``, else 404 ("Post 7 does not exist.")."""
+    row = await session.get(model, key)
+    if row is None:
+        abort(404, f"{model.__name__} {key} does not exist.")
+    return row
+
+
+def check_author(item: _Written, user: User) -> _Written:
+    """``item`` (a post or a comment) if ``user`` wrote it, else 403."""
+    if item.author_id != user.id:
+        abort(403, f"Only the author can change this {type(item).__name__.lower()}.")
+    return item
+
+
+async def post_or_404(post_id: Id, session: DB) -> Post:
     """The post ``post_id``, else 404."""
-    post = await session.get(Post, post_id)
-    if post is None:
-        abort(404, f"Post {post_id} does not exist.")
-    return post
+    return await _found(session, Post, post_id)
 
 
-def check_author(post: Post, user: User) -> Post:
-    """``post`` if ``user`` wrote it, else 403."""
-    if post.author_id != user.id:
-        abort(403, "Only the author can change this post.")
-    return post
+async def comment_or_404(comment_id: Id, session: DB) -> Comment:
+    """The comment ``comment_id``, else 404."""
+    return await _found(session, Comment, comment_id)
 
 
 async def own_post(post: Annotated[Post, Depends(post_or_404)], user: LoggedIn) -> Post:
@@ -101,33 +112,12 @@ async def own_post(post: Annotated[Post, Depends(post_or_404)], user: LoggedIn) 
     return check_author(post, user)
 
 
-OwnPost = Annotated[Post, Depends(own_post)]
-
-
-#: Comment ids, bounded as post ids are.
-CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-
-
-async def comment_or_404(comment_id: CommentId, session: DB) -> Comment:
-    """The comment ``comment_id``, else 404."""
-    comment = await session.get(Comment, comment_id)
-    if comment is None:
-        abort(404, f"Comment {comment_id} does not exist.")
-    return comment
-
-
-def check_commenter(comment: Comment, user: User) -> Comment:
-    """``comment`` if ``user`` wrote it, else 403."""
-    if comment.author_id != user.id:
-        abort(403, "Only the author can change this comment.")
-    return comment
-
-
 async def own_comment(
     comment: Annotated[Comment, Depends(comment_or_404)], user: LoggedIn
 ) -> Comment:
     """Comment edit pages: the logged-in user's own comment."""
-    return check_commenter(comment, user)
+    return check_author(comment, user)
 
 
+OwnPost = Annotated[Post, Depends(own_post)]
 OwnComment = Annotated[Comment, Depends(own_comment)]

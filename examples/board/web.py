@@ -9,7 +9,6 @@ from heron import (
     BackgroundTasks,
     Depends,
     Form,
-    Path,
     Query,
     Request,
     abort,
@@ -22,7 +21,7 @@ from heron.responses import HTMLResponse, Response
 from heron.templating import render_template
 
 from . import services
-from .deps import DB, CurrentUser, LoggedIn, OwnComment, OwnPost, db, post_or_404, settings
+from .deps import DB, CurrentUser, Id, LoggedIn, OwnComment, OwnPost, db, post_or_404, settings
 from .live import announce
 from .models import Post
 from .schemas import AvatarForm, CommentIn, Credentials, PostIn
@@ -212,7 +211,7 @@ async def upload_avatar(
 
 
 @router.get("/users/{user_id}/avatar")
-async def avatar(user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: DB) -> Response:
+async def avatar(user_id: Id, session: DB) -> Response:
     """A user's picture, with the type read from its bytes."""
     found = await services.avatar_of(session, user_id)
     if found is None:

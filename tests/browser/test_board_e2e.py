@@ -9,19 +9,16 @@ Every wait is for a selector or an event, never a sleep.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 
+from browser_support import TIMEOUT_MS, save_screenshot
 from heron_run import Served, heron_run
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
@@ -34,20 +31,6 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     }
     with heron_run("examples.board:app", env=env) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium (.ci/run does it)")
-    driver: Playwright
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
 
 
 class Person:
@@ -66,8 +49,7 @@ class Person:
         self.page.goto(self.base + path)
 
     def shot(self, step: str) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"board-{step}.png"), full_page=True)
+        save_screenshot(self.page, f"board-{step}")
 
 
 @pytest.fixture

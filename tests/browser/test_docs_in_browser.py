@@ -11,45 +11,19 @@ Every wait is for a selector or an event, never a sleep.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route
 
+from browser_support import DOCS_HOST, TIMEOUT_MS, save_screenshot
 from servers import Server, serve
 
 HERE = Path(__file__).resolve().parent
-ARTIFACTS = HERE.parent / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-HOST = "docs.heron.test"
+HOST = DOCS_HOST
 ALLOWED_HOSTS = {HOST, "127.0.0.1", "localhost", "::1"}
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium (.ci/run does it)")
-    chromium = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            f"--host-resolver-rules=MAP {HOST} 127.0.0.1",
-        ],
-    )
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +58,7 @@ class OfflinePage:
             route.abort("internetdisconnected")
 
     def screenshot(self, name: str, page: Page | None = None) -> None:
-        ARTIFACTS.mkdir(exist_ok=True)
-        (page or self.page).screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        save_screenshot(page or self.page, name)
 
     def close(self) -> None:
         self.context.close()

@@ -8,37 +8,22 @@ a selector or a navigation, never a sleep.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
+from browser_support import TIMEOUT_MS, save_screenshot
 from servers import Server, serve
 
 HERE = Path(__file__).resolve().parent
-ARTIFACTS = HERE.parent / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-TIMEOUT_MS = 15_000
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with serve("forms_app:app", app_dir=HERE) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: apt-get install -y chromium (.ci/run does it)")
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -54,8 +39,7 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    save_screenshot(page, name)
 
 
 def submit(page: Page) -> int:

@@ -723,6 +723,7 @@ def test_stalled_headers_do_not_block_other_clients(server: Server) -> None:
 
 
 def test_request_body_with_content_encoding_is_not_decompressed(server: Server) -> None:
+    """SECURITY.md K3 (aiohttp CVE-2025-69223): no request decompression, so no bomb."""
     import gzip
 
     bomb = gzip.compress(b"\x00" * 1_000_000)

@@ -7,12 +7,32 @@ advisory. Most tests call the ASGI app directly with a hand-built scope, because
 normalises exactly the inputs these advisories are about (``..``, ``%00``, ``//host``, Host
 values); the byte-level ones (G3, K2, A21) go over a real server (``bad_input_server``).
 
-Covered elsewhere: E2/E3 (``tests/middleware/test_trustedhost.py``), I2
-(``tests/middleware/test_cors.py``), A1-A19 (``tests/test_formparsers.py``).
-Not applicable yet (features not built): sessions (H5-H8), CSRF (I3, I4), templates (M1,
-M2), static files (C1, C3-C7), uploads (B1, B2), WebSockets (L1-L3), request decompression
-(K3; a guard is in ``test_bad_input.py``), body read timeouts (K1), ``is_safe_url`` (F1's
-second half), JSON ``max_depth`` (J2's second bullet).
+Where each id is covered (``web`` is ``test_security_advisories_web.py``, the web features;
+this file is past 1000 lines):
+
+* A1-A21 (forms, multipart): ``test_formparsers.py`` (``test_a1_*``…); A2 and A4 (Werkzeug's
+  and Litestar's part limits) by ``test_a1_*``: files and fields are counted apart, as
+  Starlette does, and the answer is 400 (A4 lets each framework choose; Litestar's is 413),
+  and A9's field limit applies to urlencoded bodies too (where A2's Werkzeug exempts them).
+  A3's query-string half: query strings have no field cap, but parse in linear time (A20
+  here). A20, A21 also here.
+* B1: ``web`` (``safe_filename``); B2: ``test_formparsers.py::test_b2_*``.
+* C1, C3, C4, C5, C7: ``test_staticfiles.py`` (traversal table, ``safe_join``, symlinks);
+  C2, C8: here and there; C6: ``web`` (no precompressed siblings are served).
+* D1, D2, E4, E5, F1 (redirect_slashes), G1-G4, H1-H4, I1, J1, J3-J5, K2, N1: here.
+  E1: here and ``middleware/test_trustedhost.py``; E2, E3: there. F1's ``is_safe_url``:
+  ``web``.
+* H5-H8: ``middleware/test_sessions.py``; I2: ``middleware/test_cors.py``; I3, I4:
+  ``test_csrf.py``; K4: ``middleware/test_gzip.py``.
+* J2: here (bodies, ``request.json()``) and ``web`` (the typed-body depth limit, form
+  fields, ``receive_json``). Heron adds no ``max_depth`` of its own: typed bodies and
+  typed WebSocket messages go through pydantic's parser, whose nesting limit (200) does
+  not move with the Python version; ``request.json()`` and ``receive_json`` use
+  ``json.loads`` as FastAPI does, and its ``RecursionError`` is answered 400 / 1007.
+* K1 (``body_read_timeout``), K3 (no request decompression; the real-server twin is in
+  ``test_bad_input.py``), L1-L3 (WebSockets: sizes, deep JSON, the ``Origin`` check,
+  denial responses), M1, M2 (templates): ``web``, plus ``test_websockets.py`` and
+  ``test_templating.py`` for the parts they already covered.
 """
 
 from __future__ import annotations

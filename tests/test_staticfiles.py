@@ -38,6 +38,7 @@ def site(tmp_path: Path) -> Path:
     # CVE-2023-29159: a sibling whose name starts with the served directory's name.
     (tmp_path / "static_disallow").mkdir()
     (tmp_path / "static_disallow" / "index.html").write_text("TOP SECRET sibling")
+    (tmp_path / "static1.txt").write_text("TOP SECRET prefix file")
     return static
 
 
@@ -174,6 +175,7 @@ async def call(app: Any, path: str, method: str = "GET") -> tuple[int, bytes]:
 TRAVERSALS = [
     "/static/../secret.txt",
     "/static/../static_disallow/index.html",  # CVE-2023-29159
+    "/static/../static1.txt",  # CVE-2023-29159: "static1.txt" starts with "static"
     "/static/css/../../secret.txt",
     "/static/..",
     "/static/../",
@@ -196,6 +198,9 @@ TRAVERSALS = [
 
 @pytest.mark.parametrize("path", TRAVERSALS)
 async def test_traversal_is_a_404(site: Path, path: str) -> None:
+    """SECURITY.md C1 (Starlette CVE-2023-29159, commonprefix), C2, C7 (Litestar
+    CVE-2024-32982, containment checked before resolving) and C8 (Sanic CVE-2017-16762,
+    encoded separators); called on the ASGI app directly, since httpx normalises ``..``."""
     for options in ({}, {"follow_symlink": True}, {"html": True}):
         status, body = await call(mounted(site, **options), path)
         assert status == 404, (path, options, body)
@@ -215,6 +220,7 @@ async def test_a_directory_with_dots_in_its_name_is_served(site: Path) -> None:
 
 
 def test_lookup_path_refuses_absolute_paths(site: Path) -> None:
+    """SECURITY.md C2 (Starlette 1.1.0 #3287): absolute and UNC paths drop the root."""
     files = StaticFiles(directory=site)
     assert files.lookup_path("/etc/passwd") == ("", None)
     assert files.lookup_path("\\\\server\\share") == ("", None)
@@ -223,6 +229,9 @@ def test_lookup_path_refuses_absolute_paths(site: Path) -> None:
 
 
 async def test_symlinks_out_of_the_directory(site: Path, tmp_path: Path) -> None:
+    """SECURITY.md C5 (aiohttp CVE-2024-23334) and C7: a link out of the root is a 404
+    unless ``follow_symlink=True`` (Starlette's opt-in: the operator put it there); ``..``
+    stays refused even then."""
     os.symlink(tmp_path / "secret.txt", site / "link.txt")
     os.symlink(tmp_path / "static_disallow", site / "linkdir")
     os.symlink(site / "hello.txt", site / "inside.txt")
@@ -236,6 +245,7 @@ async def test_symlinks_out_of_the_directory(site: Path, tmp_path: Path) -> None
 
 
 def test_safe_join() -> None:
+    """SECURITY.md C3 (Werkzeug CVE-2024-49766): ``//b/c`` and ``b\\c`` never join."""
     assert safe_join("a", "b/c") == os.path.join("a", "b", "c")
     assert safe_join("a", "./b//c/") == os.path.join("a", "b", "c")
     for bad in ("../b/c", "b/../../c", "/b", "//b/c", "b\\c", "b\x00"):
@@ -244,6 +254,7 @@ def test_safe_join() -> None:
 
 
 def test_safe_join_windows_device_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SECURITY.md C4 (Werkzeug CVE-2025-66221, CVE-2026-21860, CVE-2026-27199)."""
     monkeypatch.setattr("os.name", "nt")
     for name in ("CON", "CON.txt", "CON.txt.html", "CON  ", "CON . txt", "b/CON", "nul", "C:x"):
         assert safe_join("a", name) is None, name

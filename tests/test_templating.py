@@ -79,6 +79,7 @@ def test_render_template_in_sync_and_async_handlers(folder: Path) -> None:
 
 
 def test_autoescape_by_extension(folder: Path) -> None:
+    """SECURITY.md M2 (autoescape by extension) and M1 (a value is never template code)."""
     (folder / "page.xml").write_text("<x>{{ title }}</x>")
     (folder / "page.html.jinja").write_text("{{ title }}")
     app = make_app(folder)

@@ -176,6 +176,7 @@ def test_iterators_stop_when_the_client_leaves() -> None:
 
 
 def test_close_with_code_and_reason() -> None:
+    """SECURITY.md L3 (Starlette ``test_websocket_close_reason``): the reason propagates."""
     async def endpoint(websocket: WebSocket) -> None:
         await websocket.accept()
         await websocket.close(code=4003, reason="forbidden topic")
@@ -321,6 +322,8 @@ def test_accept_after_reading_connect_does_not_read_again() -> None:
 
 
 def test_sending_to_a_departed_client_raises_disconnect() -> None:
+    """SECURITY.md L3 (Starlette #2425): a send to a departed client raises
+    ``WebSocketDisconnect``, never the server's ``OSError``."""
     outcome: list[tuple[int, WebSocketState]] = []
 
     async def endpoint(websocket: WebSocket) -> None:
@@ -377,6 +380,7 @@ def test_options_are_checked_when_written(options: dict[str, Any], error: str) -
 
 
 def test_a_message_over_the_app_limit_closes_with_1009() -> None:
+    """SECURITY.md L1 (websockets CVE-2018-1000518): over the limit → close 1009."""
     client = TestClient(make_app(websocket_options=WebSocketOptions(max_message_size=8)))
     with client.websocket_connect("/echo") as ws:
         ws.send_text("12345678")

@@ -109,8 +109,11 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         default_response_class: Response class of routes that do not choose one.
         root_path: The path prefix the app is served under behind a proxy.
         max_body_size: Largest request body read, in bytes (413 above it); None: no limit.
-        websocket_options: Message size limit and invalid-message policy of WebSocket
-            endpoints (``heron.websockets.WebSocketOptions``; 16 MiB and "close" by default).
+        body_read_timeout: Seconds a request body may take to arrive, from the first
+            read (408 after it); None (the default): no limit of Heron's.
+        websocket_options: Message size limit, invalid-message policy and allowed
+            ``Origin`` values of WebSocket endpoints (``heron.websockets.WebSocketOptions``;
+            16 MiB, "close" and the app's own origin when it has CSRF protection by default).
         dependencies: ``Depends(...)`` run for every route, results discarded.
         strict_content_type: Read a body without ``Content-Type`` as JSON only when False
             (FastAPI's check, on by default).
@@ -167,6 +170,7 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         default_response_class: type[Response] = JSONResponse,
         root_path: str = "",
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        body_read_timeout: float | None = None,
         websocket_options: WebSocketOptions | None = None,
         dependencies: Sequence[Any] | None = None,
         strict_content_type: bool = True,
@@ -204,6 +208,7 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         self.docs_cdn = docs_cdn
         self.root_path = root_path
         self.max_body_size = max_body_size
+        self.body_read_timeout = body_read_timeout
         self.websocket_options = websocket_options
         self.extra = extra
         self.secret_key = secret_key
@@ -437,10 +442,22 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
     async def _websocket_exception(
         self, scope: Scope, receive: Receive, send: Send, exc: Exception
     ) -> None:
-        from heron.websockets import WebSocket
+        from heron.websockets import WebSocket, deny_handshake
 
         handler = self._handler_for(exc, scope)
-        if handler is not None and not isinstance(exc, HTTPError):
+        if handler is not None and isinstance(exc, HTTPError):
+            # COMPAT(fastapi): an HTTPException raised before accept() (an auth dependency)
+            # refuses the handshake with its HTTP response, as Starlette 0.41+ does; a 1008
+            # close where the server has no denial responses.
+            websocket = WebSocket(scope, receive=receive, send=send)
+            if inspect.iscoroutinefunction(handler):
+                response = await handler(websocket, exc)
+            else:
+                response = await run_in_threadpool(handler, websocket, exc)
+            if response is not None:
+                await deny_handshake(scope, send, response, str(exc.detail))
+            return
+        if handler is not None:
             await handler(WebSocket(scope, receive=receive, send=send), exc)
             return
         if isinstance(exc, WebSocketException):

@@ -100,9 +100,11 @@ def websocket_session(func: Callable[[Any], Awaitable[None]]) -> ASGIApp:
     """Wrap ``async func(websocket)`` as an ASGI app."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        from heron.websockets import WebSocket
+        from heron.websockets import WebSocket, check_origin
 
         websocket = WebSocket(scope, receive=receive, send=send)
+        if not await check_origin(websocket):
+            return  # another site's page: refused before the endpoint runs
         try:
             await func(websocket)
         except Exception as exc:
@@ -434,10 +436,12 @@ def websocket_api_handler(plan: Dependant) -> ASGIApp:
     """Build the ASGI app of a WebSocket route whose arguments come from its signature."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        from heron.websockets import WebSocket
+        from heron.websockets import WebSocket, check_origin
 
         ctx = SolveContext(scope, receive, send)
         ctx.websocket = WebSocket(scope, receive=receive, send=send)
+        if not await check_origin(ctx.websocket):
+            return  # another site's page: refused before the dependencies run
         try:
             async with AsyncExitStack() as request_stack:
                 ctx.request_stack = ctx.function_stack = request_stack

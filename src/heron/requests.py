@@ -13,6 +13,8 @@ from collections.abc import AsyncGenerator, Awaitable, Coroutine, Generator, Ite
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
+import anyio
+
 from heron.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from heron.exceptions import ClientDisconnect, HTTPError
 from heron.types import Message, Receive, Scope, Send
@@ -260,11 +262,14 @@ class Request(HTTPConnection):
         if self._stream_consumed:
             raise RuntimeError("Stream consumed")
         self._stream_consumed = True
+        deadline = _body_deadline(self.scope)
         while True:
             if self._pending:
                 message = self._pending.pop(0)
-            else:
+            elif deadline is None:
                 message = await self.receive()
+            else:
+                message = await _receive_before(self.receive, deadline)
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 if chunk:
@@ -429,13 +434,14 @@ async def read_body(receive: Receive, limit: int | None, scope: Scope | None = N
     With ``scope``, a declared ``Content-Length`` over ``limit`` is refused before reading.
 
     Raises:
-        HTTPError: 413 past ``limit`` bytes.
+        HTTPError: 413 past ``limit`` bytes; 408 past the app's ``body_read_timeout``.
         ClientDisconnect: The client went away first.
     """
     if limit is not None and scope is not None and _declared_length(scope) > limit:
         # Refused before a byte is read: the client said how much it would send.
         raise HTTPError(413, f"Request body is larger than {limit} bytes")
-    message = await receive()
+    deadline = _body_deadline(scope)
+    message = await receive() if deadline is None else await _receive_before(receive, deadline)
     if message["type"] == "http.disconnect":
         raise ClientDisconnect()
     body: bytes = message.get("body", b"")
@@ -446,7 +452,7 @@ async def read_body(receive: Receive, limit: int | None, scope: Scope | None = N
     chunks = [body]
     size = len(body)
     while True:
-        message = await receive()
+        message = await receive() if deadline is None else await _receive_before(receive, deadline)
         if message["type"] == "http.disconnect":
             raise ClientDisconnect()
         chunk = message.get("body", b"")
@@ -456,6 +462,24 @@ async def read_body(receive: Receive, limit: int | None, scope: Scope | None = N
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def _body_deadline(scope: Scope | None) -> float | None:
+    """When the body must have arrived (``Heron(body_read_timeout=...)``), or None."""
+    timeout = getattr(scope.get("app"), "body_read_timeout", None) if scope is not None else None
+    return None if timeout is None else anyio.current_time() + timeout
+
+
+async def _receive_before(receive: Receive, deadline: float) -> Message:
+    """``receive()``, or a 408 once ``deadline`` has passed.
+
+    SECURITY(slow bodies, SECURITY.md K1): uvicorn's only timeout is the keep-alive one,
+    reset by every byte, so a client sending a byte a second holds a handler forever.
+    """
+    with anyio.move_on_after(deadline - anyio.current_time()):
+        return await receive()
+    # The rest of the body may still come: the connection cannot be reused.
+    raise HTTPError(408, "Request body not received in time", headers={"Connection": "close"})
 
 
 def _max_body_size(scope: Scope) -> int | None:

@@ -13,6 +13,11 @@ close frame carrying its code (1003, 1007, 1009). Typed messages (``receive_mode
 validate with pydantic and, by configuration, close with 1007 or answer an error frame.
 The limit and the policy come from :class:`WebSocketOptions`: the app's
 (``Heron(websocket_options=...)``), overridden per endpoint by :func:`websocket_options`.
+
+Browsers do not apply CORS to WebSocket handshakes, and they send the site's cookies with
+them: a page of another site could open a socket on the user's session (cross-site
+WebSocket hijacking). :func:`check_origin` refuses such handshakes before the endpoint
+runs, by their ``Origin`` header, against ``WebSocketOptions.allowed_origins``.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ import dataclasses
 import enum
 import functools
 import json
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable
+import logging
+import re
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
 from typing import Any, Final, Literal, TypeVar, cast
 
 import pydantic
@@ -38,9 +45,12 @@ __all__ = [
     "WebSocketDisconnect",
     "WebSocketOptions",
     "WebSocketState",
+    "check_origin",
     "deny_handshake",
     "websocket_options",
 ]
+
+logger = logging.getLogger("heron.websockets")
 
 _T = TypeVar("_T")
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -64,13 +74,20 @@ class WebSocketOptions:
             not valid JSON or does not validate: ``"close"`` the socket with 1007 (1003
             for the wrong frame type), or answer an ``"error"`` frame
             (``{"type": "error", "detail": [...]}``) and wait for the next message.
+        allowed_origins: The ``Origin`` values whose handshakes are accepted besides the
+            app's own origin (``"https://app.example.com"``; ``"*"``: any). ``None``: only
+            the app's own origin when the app has CSRF protection (``heron.csrf``: apps
+            with a ``secret_key``), any origin otherwise, as in FastAPI. A handshake
+            without ``Origin`` (not from a browser) is always accepted.
 
     Raises:
-        ValueError: A negative size or an unknown policy.
+        ValueError: A negative size, an unknown policy, or an origin that is not
+            ``scheme://host[:port]``, ``null`` or ``*``.
     """
 
     max_message_size: int | None = DEFAULT_MAX_MESSAGE_SIZE
     invalid_message: InvalidMessagePolicy = "close"
+    allowed_origins: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         if self.max_message_size is not None and self.max_message_size < 0:
@@ -79,7 +96,20 @@ class WebSocketOptions:
             raise ValueError(
                 f'invalid_message must be "close" or "error", not {self.invalid_message!r}'
             )
+        if self.allowed_origins is not None:
+            if isinstance(self.allowed_origins, str):
+                raise ValueError("allowed_origins must be a list of origins, not a string")
+            origins = tuple(origin.rstrip("/").lower() for origin in self.allowed_origins)
+            for origin in origins:
+                if origin not in ("*", "null") and not _ORIGIN.fullmatch(origin):
+                    raise ValueError(f"{origin!r} is not an origin (scheme://host[:port])")
+            object.__setattr__(self, "allowed_origins", origins)
 
+
+# A serialized origin (RFC 6454): scheme, host, optional port; no path, no user info.
+_ORIGIN = re.compile(r"[a-z][a-z0-9+.-]*://(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]+)?", re.ASCII)
+
+_FOREIGN_ORIGIN = "Origin not allowed"
 
 _DEFAULT_OPTIONS = WebSocketOptions()
 _OPTIONS_ATTRIBUTE = "__heron_websocket_options__"
@@ -96,6 +126,7 @@ def websocket_options(
     *,
     max_message_size: int | _Unset | None = _UNSET,
     invalid_message: InvalidMessagePolicy | _Unset = _UNSET,
+    allowed_origins: Iterable[str] | _Unset | None = _UNSET,
 ) -> Callable[[_F], _F]:
     """Decorator overriding the app's :class:`WebSocketOptions` for one endpoint.
 
@@ -106,13 +137,19 @@ def websocket_options(
     Args:
         max_message_size: The endpoint's largest message, in bytes (``None``: no limit).
         invalid_message: ``"close"`` or ``"error"`` (see :class:`WebSocketOptions`).
+        allowed_origins: Other sites allowed to open this endpoint (see
+            :class:`WebSocketOptions`).
     """
     overrides: dict[str, Any] = {}
     if max_message_size is not _UNSET:
         overrides["max_message_size"] = max_message_size
     if invalid_message is not _UNSET:
         overrides["invalid_message"] = invalid_message
-    dataclasses.replace(_DEFAULT_OPTIONS, **overrides)  # check the values now, not per request
+    if allowed_origins is not _UNSET:
+        overrides["allowed_origins"] = allowed_origins
+    # Check the values now, not per request (and keep them normalised).
+    checked = dataclasses.replace(_DEFAULT_OPTIONS, **overrides)
+    overrides = {name: getattr(checked, name) for name in overrides}
 
     def decorator(func: _F) -> _F:
         setattr(func, _OPTIONS_ATTRIBUTE, overrides)
@@ -352,9 +389,10 @@ class WebSocket(HTTPConnection):
 
         Raises:
             WebSocketDisconnect: The client disconnected.
-            WebSocketMessageError: The wrong frame type (1003), not UTF-8 (1007) or over
-                the size limit (1009); ``WebSocketJSONDecodeError`` (1007, also a
-                ``json.JSONDecodeError``) when it is not JSON.
+            WebSocketMessageError: The wrong frame type (1003), not UTF-8 or nested too
+                deeply for the decoder (1007), or over the size limit (1009);
+                ``WebSocketJSONDecodeError`` (1007, also a ``json.JSONDecodeError``) when
+                it is not JSON.
             RuntimeError: The connection was not accepted, or ``mode`` is unknown.
         """
         data = await self._receive_json_text(mode)
@@ -366,6 +404,10 @@ class WebSocket(HTTPConnection):
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise WebSocketJSONDecodeError(exc) from None
+        except RecursionError:
+            # SECURITY(J2): "[" * 100_000 is valid JSON to the grammar but not to the
+            # decoder's recursion; a RecursionError escaping would be a 1011 and a traceback.
+            raise WebSocketMessageError(1007, "Invalid JSON: nested too deeply") from None
 
     async def receive_model(
         self,
@@ -535,7 +577,7 @@ async def deny_handshake(scope: Scope, send: Send, response: ASGIApp, reason: st
         reason: The close reason when denial responses are not supported.
     """
     if "websocket.http.response" not in (scope.get("extensions") or {}):
-        await send({"type": "websocket.close", "code": 1008, "reason": reason})
+        await send({"type": "websocket.close", "code": 1008, "reason": _truncate_reason(reason)})
         return
 
     async def prefixed(message: Message) -> None:
@@ -545,6 +587,63 @@ async def deny_handshake(scope: Scope, send: Send, response: ASGIApp, reason: st
         raise RuntimeError("A denial response does not read the connection")
 
     await response(scope, no_receive, prefixed)
+
+
+def _allowed_origins(websocket: WebSocket) -> Sequence[str] | None:
+    """The origins accepted besides the app's own; None: any origin."""
+    allowed = websocket.options.allowed_origins
+    if allowed is not None:
+        return None if "*" in allowed else allowed
+    app = websocket.scope.get("app")
+    if app is None:
+        return None
+    from heron.csrf import enabled_for
+
+    # Where CSRF protection is on, the session cookie authenticates: same origin only.
+    return () if enabled_for(app) else None
+
+
+async def check_origin(websocket: WebSocket) -> bool:
+    """Refuse a handshake from another site's page (cross-site WebSocket hijacking).
+
+    Browsers send ``Origin`` with every handshake and, unlike ``fetch``, apply no CORS to
+    it. A handshake is accepted when it has no ``Origin`` (not a browser), when its
+    origin's host is the request's ``Host`` (the app's own pages; the scheme is not
+    compared, so a TLS-terminating proxy needs no configuration), or when the origin is
+    in ``websocket.options.allowed_origins``. Otherwise it is refused with 403 (a 1008
+    close where the server has no denial responses) and False is returned.
+
+    Called by the WebSocket route handlers before the endpoint and its dependencies run.
+
+    Args:
+        websocket: The connection, not yet accepted.
+
+    Returns:
+        Whether the endpoint may run.
+    """
+    origins = websocket.headers.getlist("origin")
+    if not origins:
+        return True
+    allowed = _allowed_origins(websocket)
+    if allowed is None:
+        return True
+    origin = origins[0].strip().lower()
+    host = websocket.headers.get("host", "").strip().lower()
+    if len(origins) == 1 and (origin in allowed or (host and origin.partition("://")[2] == host)):
+        return True
+    from heron.responses import PlainTextResponse
+
+    # repr() keeps control characters of the request out of the log as they are.
+    logger.warning(
+        "WebSocket handshake refused: Origin %r is not allowed on %r (Host %r)",
+        origins[0][:200],
+        websocket.url.path[:200],
+        host[:200],
+    )
+    refusal = PlainTextResponse(_FOREIGN_ORIGIN, status_code=403)
+    await deny_handshake(websocket.scope, websocket._ws_send, refusal, _FOREIGN_ORIGIN)
+    websocket.application_state = WebSocketState.DISCONNECTED
+    return False
 
 
 class WebSocketClose:

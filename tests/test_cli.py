@@ -547,8 +547,9 @@ def test_an_app_factory_is_found_and_called(
     assert result.output.strip() == "made by a factory"
 
 
-def test_heron_run_serves_a_factory() -> None:
+def test_heron_run_serves_a_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """uvicorn gets the factory (``factory=True``): ``heron run examples.flaskr``."""
+    monkeypatch.setenv("FLASKR_DATABASE", str(tmp_path / "flaskr.sqlite"))
     with serving("examples.flaskr") as base:
         page = httpx.get(base + "/auth/login")
     assert page.status_code == 200

@@ -34,10 +34,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Heron:
         DATABASE=os.path.join(instance, "flaskr.sqlite"),
     )
     if test_config is None:
-        app.config.from_prefixed_env("FLASKR")
-        os.makedirs(instance, exist_ok=True)
+        app.config.from_prefixed_env("FLASKR")  # FLASKR_SECRET_KEY, FLASKR_DATABASE
     else:
         app.config.from_mapping(test_config)
+    os.makedirs(os.path.dirname(os.path.abspath(app.config["DATABASE"])), exist_ok=True)
 
     from examples.flaskr import auth, blog, db
 

@@ -550,8 +550,8 @@ def _form_model(plan: Dependant) -> type[BaseModel]:
     """The model the route's form shows, and its form bodies set to accept JSON too.
 
     Raises:
-        HeronError: The body is JSON-only (declared without ``Form()``), or mixes a form
-            model with other form fields.
+        HeronError: The body is JSON-only (declared without ``Form()``), mixes a form
+            model with other form fields, or takes a union of models or ``Model | None``.
     """
     name = getattr(plan.call, "__name__", repr(plan.call))
     fields: list[BodyField] = []
@@ -573,6 +573,11 @@ def _form_model(plan: Dependant) -> type[BaseModel]:
             "fields one by one, not both"
         )
     model: type[BaseModel] = _model_of(models[0])
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        raise HeronError(
+            f"form_template=: {name} must take one Form() model, not a union or an optional"
+            f" one ({model})"
+        )
     return model
 
 

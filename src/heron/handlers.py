@@ -18,6 +18,7 @@ import json
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from heron.background import BackgroundTasks
@@ -51,9 +52,21 @@ __all__ = [
     "APIHandler",
     "api_handler",
     "request_response",
+    "route_handler_app",
     "websocket_api_handler",
     "websocket_session",
 ]
+
+# The scope key under which ``route_handler_app`` lends ``APIHandler.respond`` the
+# request's exit stacks: (request-scoped, function-scoped).
+_EXIT_STACKS = "heron.exit_stacks"
+
+# COMPAT(fastapi): a request-scoped ``yield`` dependency that swallows the endpoint's
+# exception leaves no response to send: a 500, as FastAPI's "Response not awaited".
+_SWALLOWED = (
+    "No response to send: a yield dependency caught the endpoint's exception and did not"
+    " raise it again (re-raise it, or raise an HTTPException, in its except block)"
+)
 
 
 async def _respond_to_exception(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
@@ -94,6 +107,68 @@ def request_response(func: Callable[[Request], Any]) -> ASGIApp:
             await request.close()  # the uploads of a form it (or a request check) parsed
 
     return app
+
+
+def route_handler_app(func: Callable[[Request], Any]) -> ASGIApp:
+    """Serve a route class's handler (``APIRoute.get_route_handler()``) as an ASGI app.
+
+    COMPAT(fastapi): the ``yield`` dependencies the handler enters belong to this app, not
+    to the handler: ``scope="function"`` ones close when the handler (the route class's
+    wrapper included) returns, the others once the response has been sent (a background
+    task or a streamed body still sees them open). An exception out of the handler goes
+    through them before the application's handlers answer it; one the route class catches
+    never reaches them.
+    """
+    is_async = inspect.iscoroutinefunction(func)
+
+    async def handle(request: Request, request_stack: AsyncExitStack) -> Response:
+        async with AsyncExitStack() as function_stack:
+            request.scope[_EXIT_STACKS] = (request_stack, function_stack)
+            if is_async:
+                response: Response = await func(request)
+            else:
+                response = await run_in_threadpool(func, request)
+        return response
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = shared_request(Request(scope, receive, send))
+        try:
+            await _send_in_request_stack(scope, receive, send, partial(handle, request))
+        finally:
+            scope.pop(_EXIT_STACKS, None)
+            await request.close()
+
+    return app
+
+
+async def _send_in_request_stack(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    produce: Callable[[AsyncExitStack], Awaitable[Response]],
+    ctx: SolveContext | None = None,
+) -> None:
+    """Build a response in a request's exit stack, send it, then close the stack.
+
+    An error before sending goes through the stack's ``yield`` dependencies first, then to
+    the application's handlers (or, on a ``form_template=`` route, to the form's page in
+    ``ctx.form_response``); one while sending is re-raised.
+    """
+    responding = False
+    try:
+        async with AsyncExitStack() as request_stack:
+            response = await produce(request_stack)
+            responding = True
+            await response(scope, receive, send)
+        if not responding:
+            raise HeronError(_SWALLOWED)
+    except Exception as exc:
+        if responding:
+            raise
+        if ctx is not None and ctx.form_response is not None:
+            await ctx.form_response(scope, receive, send)
+            return
+        await _respond_to_exception(scope, receive, send, exc)
 
 
 def websocket_session(func: Callable[[Any], Awaitable[None]]) -> ASGIApp:
@@ -309,26 +384,21 @@ class APIHandler:
         answer it; ``scope="function"`` ones exit when the endpoint returns, the others
         after the response has been sent.
         """
-        responding = False
         ctx = SolveContext(scope, receive, send)
-        try:
-            async with AsyncExitStack() as request_stack:
-                ctx.request_stack = request_stack
-                request_stack.push_async_callback(_close_uploads, ctx)
-                response = await self._run(ctx)
-                responding = True
-                await response(scope, receive, send)
-        except Exception as exc:
-            if responding:
-                raise
-            if ctx.form_response is not None:
-                await ctx.form_response(scope, receive, send)
-                return
-            await _respond_to_exception(scope, receive, send, exc)
+        await _send_in_request_stack(scope, receive, send, partial(self._run_in, ctx), ctx)
 
-    async def _run(self, ctx: SolveContext) -> Response:
+    async def _run_in(self, ctx: SolveContext, request_stack: AsyncExitStack) -> Response:
+        ctx.request_stack = request_stack
+        request_stack.push_async_callback(_close_uploads, ctx)
+        return await self._run(ctx)
+
+    async def _run(
+        self, ctx: SolveContext, function_stack: AsyncExitStack | None = None
+    ) -> Response:
         """Solve, call the endpoint and build its response, in the request's exit stack.
 
+        ``scope="function"`` dependencies close when the endpoint returns, unless the
+        caller owns their stack (``function_stack``).
         On a ``form_template=`` route, refused form input gets its page rendered here, while
         the request's dependencies are still open (an ORM row in the page can still load),
         into ``ctx.form_response``; the error still goes through every ``yield``
@@ -336,8 +406,8 @@ class APIHandler:
         """
         kwargs: dict[str, Any] = {}
         try:
-            async with AsyncExitStack() as function_stack:
-                ctx.function_stack = function_stack
+            async with AsyncExitStack() as own_stack:
+                ctx.function_stack = function_stack or own_stack
                 kwargs = await solve(self.plan, ctx)
                 if ctx.errors:
                     raise validation_error(ctx.errors, ctx.body)
@@ -361,18 +431,21 @@ class APIHandler:
         What ``APIRoute.get_route_handler()`` returns, for route classes that wrap it (a
         custom ``Request`` subclass in, headers added to the response out). ``request`` is
         the object the endpoint and its dependencies receive, and the body is read through
-        it. ``yield`` dependencies are closed before the response is sent.
+        it. ``yield`` dependencies enter the exit stacks of :func:`route_handler_app`
+        (closed around sending); called outside it, they close before this returns.
 
         Raises:
             RequestValidationError: Invalid input (answered by the app's handlers).
         """
         ctx = SolveContext(request.scope, request.receive, request._send)
         ctx.request = request
+        stacks = request.scope.get(_EXIT_STACKS)
         try:
-            async with AsyncExitStack() as request_stack:
+            async with AsyncExitStack() as own_stack:
+                request_stack, function_stack = stacks or (own_stack, None)
                 ctx.request_stack = request_stack
                 request_stack.push_async_callback(_close_uploads, ctx)
-                return await self._run(ctx)
+                return await self._run(ctx, function_stack)
         except Exception:
             if ctx.form_response is not None:
                 return ctx.form_response

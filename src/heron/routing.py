@@ -22,7 +22,7 @@ from heron.convertors import compile_path, flask_to_heron_path
 from heron.datastructures import URL, Headers, URLPath
 from heron.decorators import RouteDecorators, TemplateDecorators
 from heron.exceptions import HeronError, HTTPError, NoMatchFound, WebSocketException
-from heron.handlers import request_response, websocket_session
+from heron.handlers import request_response, route_handler_app, websocket_session
 from heron.hooks import _UNSET as _DEFAULT_GROUP, RouterScope
 from heron.matching import Match, Matcher, iter_matches
 from heron.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -673,7 +673,7 @@ class APIRoute(Route):
             # COMPAT(fastapi): a route class wrapping get_route_handler() (custom Request
             # classes, response post-processing) is served through its wrapper; the others
             # keep the direct path.
-            self.app = request_response(self.get_route_handler())
+            self.app = route_handler_app(self.get_route_handler())
         self.middleware = list(middleware or ())
         for spec in reversed(self.middleware):
             self.app = spec.build(self.app)

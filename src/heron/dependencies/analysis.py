@@ -18,7 +18,7 @@ import typing
 from collections.abc import Callable, Collection, Iterator
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import AliasChoices, BaseModel, Field, Json, TypeAdapter
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from typing_extensions import NotRequired, TypedDict  # noqa: UP035 - pydantic needs it on 3.11
@@ -26,6 +26,12 @@ from typing_extensions import NotRequired, TypedDict  # noqa: UP035 - pydantic n
 from heron import params
 from heron.background import BackgroundTasks
 from heron.datastructures import UploadFile
+from heron.dependencies.flat_models import (
+    form_models,
+    is_sequence,
+    model_source,
+    union_form_type,
+)
 from heron.dependencies.models import (
     BodyField,
     DefaultFactory,
@@ -88,16 +94,6 @@ def _is_body_type(annotation: Any) -> bool:
     return False
 
 
-def _is_sequence(annotation: Any) -> bool:
-    for member in _non_none(annotation):
-        origin = get_origin(member)
-        if origin is Annotated:
-            return _is_sequence(get_args(member)[0])
-        if origin in _SEQUENCES or member in (list, set, tuple, frozenset):
-            return True
-    return False
-
-
 def _is_upload(annotation: Any) -> bool:
     for member in _non_none(annotation):
         if _is_subclass(member, UploadFile):
@@ -123,6 +119,32 @@ def _split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
     return annotation, []
 
 
+def _is_json(annotation: Any) -> bool:
+    """Whether ``annotation`` is ``Json[...]`` itself (not a union holding one)."""
+    return get_origin(annotation) is Annotated and any(
+        type(item) is Json for item in get_args(annotation)[1:]
+    )
+
+
+def _value_types(annotation: Any, base: Any, meta: list[Any], marker: Any) -> tuple[Any, Any]:
+    """The type a value is validated as, and the annotation its documentation reads.
+
+    ``Annotated[Json[list[int]], Query()]`` flattens to ``Annotated[list[int], Json(),
+    Query()]``: ``Json`` is kept, so the text is parsed as JSON, then validated, and the
+    parameter is one value (the last query value, the first header), not a repeated one.
+    COMPAT(fastapi): with the marker as the default (``x: Json[T] = Query()``), the
+    ``Annotated`` metadata is dropped, for validation and for the document alike; and
+    ``Json[T] | None`` keeps ``Json`` inside the union only, so that parameter stays a
+    repeated one.
+    """
+    if marker is not None and not any(item is marker for item in meta):
+        return base, base
+    for item in meta:
+        if type(item) is Json:
+            return Annotated[base, item], annotation
+    return base, annotation
+
+
 def _marker_of(meta: list[Any], default: Any) -> tuple[Any, Any]:
     """The parameter's marker (FieldInfo or Depends) and its real default."""
     marker = None
@@ -130,19 +152,39 @@ def _marker_of(meta: list[Any], default: Any) -> tuple[Any, Any]:
         if isinstance(item, FieldInfo | params.Depends):
             marker = item
     if isinstance(default, FieldInfo | params.Depends):
-        if marker is not None:
+        # COMPAT(fastapi): a plain ``Field()`` in ``Annotated`` gives way to the default's
+        # marker (and is not applied, as the rest of the metadata).
+        if isinstance(marker, params.Param | params.Body | params.Depends):
             raise HeronError("A parameter cannot have a marker both in Annotated and as default")
         marker = default
         default = marker.default if isinstance(marker, FieldInfo) else PydanticUndefined
     return marker, default
 
 
-def _validation_type(base: Any, marker: FieldInfo | None, alias: str | None) -> Any:
-    """``base`` with the marker's constraints and the request name, for pydantic."""
+def _request_names(marker: FieldInfo | None, alias: str) -> tuple[str, ...]:
+    """The names a value is read under, in order of preference.
+
+    COMPAT(fastapi): a string ``validation_alias`` replaces the name (literally: no
+    ``_`` → ``-`` for headers); ``AliasChoices`` of strings are tried in order (the first
+    present wins and errors name it; a missing value is reported under the first); an
+    ``AliasPath``, alone or among the choices, is ignored: the value keeps its name.
+    """
+    chosen = getattr(marker, "validation_alias", None)
+    if isinstance(chosen, str) and chosen:
+        return (chosen,)
+    if isinstance(chosen, AliasChoices) and all(isinstance(c, str) for c in chosen.choices):
+        return tuple(typing.cast(list[str], chosen.choices))
+    return (alias,)
+
+
+def _validation_type(base: Any, marker: FieldInfo | None, names: tuple[str, ...] | None) -> Any:
+    """``base`` with the marker's constraints and the request name(s), for pydantic."""
     metadata = list(marker.metadata) if marker is not None else []
     extra: dict[str, Any] = {}
-    if alias is not None:
-        extra["alias"] = alias
+    if names is not None and len(names) > 1:
+        extra["validation_alias"] = AliasChoices(*names)
+    elif names is not None:
+        extra["alias"] = names[0]
     if marker is not None and marker.discriminator is not None:
         extra["discriminator"] = marker.discriminator
     if extra:
@@ -163,25 +205,12 @@ def _default_of(marker: FieldInfo | None, default: Any) -> Any:
     return PydanticUndefined
 
 
-def _hyphenated(model: type[BaseModel]) -> type[BaseModel]:
-    """``model`` reading ``save-data`` for its field ``save_data`` (header models).
-
-    The endpoint still receives an instance of ``model`` itself (see ``solving``).
-    """
-    config = {**model.model_config, "alias_generator": lambda name: name.replace("_", "-")}
-    namespace = {
-        "model_config": config,
-        "__module__": model.__module__,
-        "__heron_hyphenated__": True,
-    }
-    return type(model.__name__, (model,), namespace)
-
-
 class _Builder:
     """Collects one dependant's fields, then builds its validators."""
 
-    def __init__(self, dependant: Dependant) -> None:
+    def __init__(self, dependant: Dependant, path_names: Collection[str]) -> None:
         self.dependant = dependant
+        self.path_names = path_names
         self.scalars: dict[str, dict[str, Any]] = {}
         self.param_models: dict[str, Any] = {}
         self.defaults: dict[tuple[str, str], Any] = {}
@@ -198,32 +227,35 @@ class _Builder:
         default: Any,
         declared: Any = None,
     ) -> None:
-        if _is_subclass(base, BaseModel) and source != "path":
+        models, nullable = form_models(base)
+        if len(models) == 1 and source != "path":  # ``Model`` or ``Model | None``
             convert = source == "header" and getattr(marker, "convert_underscores", True)
-            fields = tuple(
-                (
-                    info.alias or (field_name.replace("_", "-") if convert else field_name),
-                    _is_sequence(info.annotation),
-                )
-                for field_name, info in base.model_fields.items()
+            spec = model_source(
+                models, header=source == "header", convert=convert, nullable=nullable
             )
             # Validated under its own key; errors are mapped back to ``[source, field]``.
+            resolved = _default_of(marker, default)
             self.param_models[f"{source}!{name}"] = (
-                _hyphenated(base)
-                if source == "header" and getattr(marker, "convert_underscores", True)
-                else base
+                base if resolved is PydanticUndefined else NotRequired[base]
             )
+            if resolved is not PydanticUndefined:
+                self.defaults[(source, name)] = resolved
             self.dependant.params.append(
-                ParamField(name, name, source, False, fields, declared, marker, default)
+                ParamField(name, name, source, False, spec, declared, marker, default)
             )
             return
         alias = marker.alias if marker is not None and marker.alias else name
         if source == "header" and not (marker is not None and marker.alias):
             if getattr(marker, "convert_underscores", True):
                 alias = name.replace("_", "-")
-        field = ParamField(name, alias, source, _is_sequence(base), None, declared, marker, default)
+        names = _request_names(marker, alias)
+        if source == "path" and len(names) > 1:
+            # COMPAT(fastapi): the choice the route's path declares, else the name.
+            names = next(((n,) for n in names if n in self.path_names), (alias,))
+        is_list = is_sequence(base) and not _is_json(base)
+        field = ParamField(name, names[0], source, is_list, None, declared, marker, default, names)
         self.dependant.params.append(field)
-        value_type = _validation_type(base, marker, alias)
+        value_type = _validation_type(base, marker, names)
         resolved = _default_of(marker, default)
         key = name
         if resolved is PydanticUndefined:
@@ -240,40 +272,42 @@ class _Builder:
             self.form = True
         if isinstance(marker, params.Body) and marker.embed:
             self.embed = True
-        alias = marker.alias if marker is not None and marker.alias else name
+        names = _request_names(
+            marker, marker.alias if marker is not None and marker.alias else name
+        )
         resolved = _default_of(marker, default)
         model_fields = None
-        if is_form and _is_subclass(base, BaseModel):
-            model_fields = tuple(
-                (info.alias or field_name, _is_sequence(info.annotation))
-                for field_name, info in base.model_fields.items()
-            )
+        models, nullable = form_models(base) if is_form else ([], False)
+        if models and not getattr(marker, "embed", None):
+            model_fields = model_source(models, nullable=nullable)
+            if len(models) > 1:
+                base = union_form_type(base)
         field = BodyField(
             name,
-            alias,
+            names[0],
             _validation_type(base, marker, None),
             resolved is PydanticUndefined,
-            is_list=_is_sequence(base),
+            is_list=is_sequence(base) and not _is_json(base),
             is_file=_is_upload(base) or isinstance(marker, params.File),
             is_bytes=_is_bytes(base) and isinstance(marker, params.File),
             model_fields=model_fields,
             declared=declared,
             marker=marker,
             default=default,
+            names=names,
         )
         self.dependant.body.append(field)
-        self.body_types[name] = (_validation_type(base, marker, alias), resolved)
+        self.body_types[name] = (_validation_type(base, marker, names), resolved)
 
     def finish(self) -> None:
         dependant = self.dependant
         sources: dict[str, Any] = {}
         for source, fields in self.scalars.items():
             sources[source] = TypedDict(f"{source}_params", fields)  # type: ignore[operator]
-        sources.update(self.param_models)
-        if sources:
-            shape = TypedDict(  # type: ignore[misc]
-                "params", {k: NotRequired[v] for k, v in sources.items()}
-            )
+        shape_fields = {k: NotRequired[v] for k, v in sources.items()}
+        shape_fields.update(self.param_models)  # required unless they have a default
+        if shape_fields:
+            shape = TypedDict("params", shape_fields)  # type: ignore[misc]
             dependant.params_validator = TypeAdapter(shape).validator
         dependant.param_defaults = self.defaults
         grouped: dict[str, list[ParamField]] = {}
@@ -281,9 +315,10 @@ class _Builder:
             grouped.setdefault(param.source, []).append(param)
         dependant.params_by_source = list(grouped.items())
         self._finish_body()
-        dependant.query_by_alias = {
-            p.alias: p for p in dependant.params if p.source == "query" and p.model_fields is None
-        }
+        query = [p for p in dependant.params if p.source == "query"]
+        if all(p.model_fields is None for p in query):
+            # The fast path of ``solving._raw_params`` (no parameter model to fill).
+            dependant.query_by_alias = {n: p for p in query for n in p.names}
         dependant.has_params = bool(
             dependant.params
             or dependant.body
@@ -360,7 +395,7 @@ def get_dependant(
         scope=scope,
     )
     dependant.cache_key = (call, tuple(sorted(dependant.security_scopes)))
-    builder = _Builder(dependant)
+    builder = _Builder(dependant, path_param_names)
     for name, param in signature.parameters.items():
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             continue
@@ -400,6 +435,7 @@ def _analyze_param(
         return
     from heron.websockets import WebSocket
 
+    base, annotation = _value_types(annotation, base, meta, marker)
     if _is_subclass(base, WebSocket):
         dependant.websocket_names.append(name)
     elif _is_subclass(base, HTTPConnection):
@@ -448,7 +484,7 @@ def finish_endpoint(endpoint: Dependant, *, strict_content_type: bool) -> None:
     for dependant in dependants:
         if dependant.body_mode == "single":
             body = dependant.body[0]
-            value_type: Any = Annotated[body.annotation, Field(alias=body.alias)]
+            value_type: Any = _validation_type(body.annotation, None, body.names)
             fields = {body.name: value_type if body.required else NotRequired[value_type]}
             shape = TypedDict("body", fields)  # type: ignore[misc]
             dependant.body_mode = "embed"

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter
 from pydantic_core import PydanticUndefined
+
+if TYPE_CHECKING:
+    from heron.dependencies.flat_models import ModelSource
 
 __all__ = [
     "BodyField",
@@ -40,23 +43,26 @@ class ParamField:
         alias: The name in the request.
         source: ``"path"``, ``"query"``, ``"header"`` or ``"cookie"``.
         is_list: Collect every value of a repeated key.
-        model_fields: For a parameter model (``Annotated[Model, Query()]``): its fields as
-            ``(alias, is_list)``; the model is filled from the whole source.
+        model_fields: For a parameter model (``Annotated[Model, Query()]``, ``Model |
+            None``): how it is filled from the whole source.
         declared: The annotation as written (``Annotated`` metadata included); read by
             the OpenAPI layer only.
         marker: The ``Query()``/``Path()``… marker, if any (OpenAPI: description,
             examples, ``include_in_schema``…).
         default: The declared default (``PydanticUndefined``: required).
+        names: Every name the value may come under, in order of preference (``alias``
+            first; more than one with ``validation_alias=AliasChoices(...)``).
     """
 
     name: str
     alias: str
     source: str
     is_list: bool = False
-    model_fields: tuple[tuple[str, bool], ...] | None = None
+    model_fields: ModelSource | None = None
     declared: Any = None
     marker: Any = None
     default: Any = PydanticUndefined
+    names: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -71,10 +77,13 @@ class BodyField:
         is_list: (forms) collect every value of a repeated field.
         is_file: (forms) a file part.
         is_bytes: (forms) a file read into ``bytes``.
-        model_fields: For a form model: its fields as ``(alias, is_list)``.
+        model_fields: For a form model (a model, ``Model | None``, a union of models):
+            how it is filled from the form.
         declared: The annotation as written (read by the OpenAPI layer only).
         marker: The ``Body()``/``Form()``/``File()`` marker, if any.
         default: The declared default (``PydanticUndefined``: required).
+        names: Every key the value may come under, in order of preference (``alias``
+            first; more than one with ``validation_alias=AliasChoices(...)``).
     """
 
     name: str
@@ -84,10 +93,11 @@ class BodyField:
     is_list: bool = False
     is_file: bool = False
     is_bytes: bool = False
-    model_fields: tuple[tuple[str, bool], ...] | None = None
+    model_fields: ModelSource | None = None
     declared: Any = None
     marker: Any = None
     default: Any = PydanticUndefined
+    names: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -122,7 +132,8 @@ class Dependant:
         use_cache: Reuse the value within a request.
         scope: ``"function"`` or ``"request"`` for yield dependencies.
         return_annotation: The declared return type, for ``response_model``.
-        query_by_alias: Scalar query parameters by request name.
+        query_by_alias: Scalar query parameters by request name (every name of each);
+            empty when a query parameter model is declared.
         needs_exit_stack: Whether this tree holds a ``yield`` dependency.
         accepts_json: (forms) also read a JSON object with the same fields when the request
             is JSON (routes with ``form_template=``: one model for the form and the API).

@@ -18,7 +18,8 @@ from pydantic_core import SchemaValidator
 from heron.background import BackgroundTasks
 from heron.concurrency import run_in_threadpool
 from heron.datastructures import UploadFile, parse_query_string
-from heron.dependencies.models import DefaultFactory, Dependant, ParamField
+from heron.dependencies.flat_models import fill, is_sent
+from heron.dependencies.models import BodyField, DefaultFactory, Dependant, ParamField
 from heron.exceptions import RequestValidationError
 from heron.globals import shared_request
 from heron.requests import Request, cookie_parser, read_body
@@ -115,22 +116,6 @@ def _source_values(source: str, scope: Scope) -> dict[str, list[str]]:
     return values
 
 
-def _model_values(param: ParamField, values: dict[str, list[str]], source: str) -> dict[str, Any]:
-    """The input of a parameter model: its fields, plus unknown keys for extra="forbid"."""
-    assert param.model_fields is not None
-    first = source != "query"
-    group: dict[str, Any] = {}
-    for alias, is_list in param.model_fields:
-        found = values.get(alias.lower() if source == "header" else alias)
-        if found:
-            group[alias] = found if is_list else (found[0] if first else found[-1])
-    # COMPAT(fastapi): the model sees every value of its source (extra="forbid" refuses
-    # the unknown ones, and a missing field's error shows them all as input).
-    for key, found in values.items():
-        group.setdefault(key, found[0] if first else found[-1])
-    return group
-
-
 def _raw_params(dependant: Dependant, scope: Scope) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for source, fields in dependant.params_by_source:
@@ -141,19 +126,24 @@ def _raw_params(dependant: Dependant, scope: Scope) -> dict[str, Any]:
                 group[param.alias] = path_params.get(param.alias)
             raw["path"] = group
             continue
-        if source == "query" and len(fields) == len(dependant.query_by_alias):
+        if source == "query" and dependant.query_by_alias:
             raw["query"] = _query_group(dependant.query_by_alias, scope)
             continue
         values = _source_values(source, scope)
         first = source != "query"  # the last query value wins, the first header, as FastAPI
         group = {}
         for param in fields:
-            if param.model_fields is not None:
-                raw[f"{source}!{param.name}"] = _model_values(param, values, source)
+            spec = param.model_fields
+            if spec is not None:
+                model_input = fill(spec, values)
+                if not spec.nullable or is_sent(spec, values, model_input):
+                    raw[f"{source}!{param.name}"] = model_input
                 continue
-            found = values.get(param.alias.lower() if source == "header" else param.alias)
-            if found:
-                group[param.alias] = found if param.is_list else (found[0] if first else found[-1])
+            # Every name found: the validator takes the first of ``names`` present.
+            for name in param.names:
+                found = values.get(name.lower() if source == "header" else name)
+                if found:
+                    group[name] = found if param.is_list else (found[0] if first else found[-1])
         raw[source] = group
     return raw
 
@@ -182,11 +172,11 @@ def _query_group(by_alias: dict[str, ParamField], scope: Scope) -> dict[str, Any
 def _assign_params(dependant: Dependant, validated: dict[str, Any], kwargs: dict[str, Any]) -> None:
     for param in dependant.params:
         if param.model_fields is not None:
-            value = validated[f"{param.source}!{param.name}"]
-            if getattr(type(value), "__heron_hyphenated__", False):  # see analysis._hyphenated
-                model: Any = type(value).__mro__[1]
-                value = model.model_construct(value.model_fields_set, **value.__dict__)
-            kwargs[param.name] = value
+            key = f"{param.source}!{param.name}"
+            if key in validated:
+                kwargs[param.name] = validated[key]
+            else:  # a nullable model nothing was sent for
+                kwargs[param.name] = _default(dependant.param_defaults[(param.source, param.name)])
             continue
         group = validated.get(param.source, {})
         if param.name in group:
@@ -199,12 +189,18 @@ def _default(value: Any) -> Any:
     return value.factory() if isinstance(value, DefaultFactory) else value
 
 
-def _param_errors(exc: ValidationError) -> list[Any]:
+def _param_errors(exc: ValidationError, dependant: Dependant) -> list[Any]:
     errors = []
     for error in exc.errors(include_url=False):
-        source = error["loc"][0]
+        source, *rest = error["loc"]
         if isinstance(source, str) and "!" in source:  # a parameter model's own key
-            error["loc"] = (source.split("!", 1)[0], *error["loc"][1:])
+            source, name = source.split("!", 1)
+            spec = next(p.model_fields for p in dependant.params if p.name == name)
+            if rest and isinstance(rest[0], str) and spec is not None:
+                rest[0] = spec.renames.get(rest[0], rest[0])  # the header's name
+            error["loc"] = (source, *rest)
+            if error["type"] == "missing" and not rest:
+                error["input"] = None  # COMPAT(fastapi): the whole model is missing
         elif error["type"] == "missing":
             # COMPAT(fastapi): a missing parameter reports input None, not the whole dict.
             error["input"] = None
@@ -228,7 +224,7 @@ async def solve_flat(dependant: Dependant, scope: Scope, receive: Receive) -> di
         try:
             validated = dependant.params_validator.validate_python(_raw_params(dependant, scope))
         except ValidationError as exc:
-            errors = _param_errors(exc)
+            errors = _param_errors(exc, dependant)
         else:
             _assign_params(dependant, validated, kwargs)
     body = None
@@ -399,30 +395,39 @@ async def _solve_form_body(dependant: Dependant, ctx: SolveContext, kwargs: dict
     form = await ctx.get_request().form()
     raw: dict[str, Any] = {}
     for field in dependant.body:
-        if field.model_fields is not None:
-            declared = dict(field.model_fields)
-            heron_keys = _heron_form_keys(form, ctx.scope) - declared.keys()
+        spec = field.model_fields
+        if spec is not None:
+            heron_keys = _heron_form_keys(form, ctx.scope) - spec.own_names
             # COMPAT(fastapi): a form model sees every field (extra="forbid" refuses the rest),
             # except the CSRF token of an app that checks it.
-            raw[field.name] = {
-                key: form.getlist(key) if declared.get(key) else form[key]
-                for key in form
-                if form[key] != "" and key not in heron_keys
-            }
+            values = {key: form.getlist(key) for key in form if key not in heron_keys}
+            if not spec.nullable or is_sent(spec, values, values):
+                raw[field.name] = fill(spec, values, form=True)
             continue
-        if field.alias not in form:
+        name, value = _form_value(field, form)
+        if name is None:
             continue
-        value: Any = form.getlist(field.alias) if field.is_list else form[field.alias]
-        if value == "":
-            continue  # COMPAT(fastapi): an empty form field counts as not sent
         if field.is_bytes:
             value = (
                 [await _read_upload(v) for v in value]
                 if field.is_list
                 else await _read_upload(value)
             )
-        raw[field.alias] = value
+        raw[name] = value
     _validate_form(dependant, raw, ctx, kwargs)
+
+
+def _form_value(field: BodyField, form: Any) -> tuple[str | None, Any]:
+    """The first of the field's names sent with a value, and that value (None: none).
+
+    COMPAT(fastapi): an empty form field counts as not sent (the next name is tried).
+    """
+    for name in field.names:
+        if name in form:
+            value = form.getlist(name) if field.is_list else form[name]
+            if value != "":
+                return name, value
+    return None, None
 
 
 async def _solve_form_as_json(
@@ -443,8 +448,8 @@ async def _solve_form_as_json(
     for field in dependant.body:
         if field.model_fields is not None:
             raw[field.name] = data
-        elif isinstance(data, dict) and field.alias in data:
-            raw[field.alias] = data[field.alias]
+        elif isinstance(data, dict):
+            raw.update((name, data[name]) for name in field.names if name in data)
     _validate_form(dependant, raw, ctx, kwargs)
 
 
@@ -462,8 +467,8 @@ def _validate_form(
             if in_model:
                 loc = loc[1:]  # a form model's fields are the form's fields
             error["loc"] = ("body", *loc)
-            if error["type"] == "missing" and not in_model:
-                error["input"] = None
+            if error["type"] == "missing" and len(loc) == (0 if in_model else 1):
+                error["input"] = None  # a missing field or model, not a key inside one
         ctx.errors.extend(errors)
         return
     _assign_body(dependant, values, kwargs)
@@ -559,7 +564,7 @@ async def solve(dependant: Dependant, ctx: SolveContext) -> dict[str, Any]:
                 _raw_params(dependant, ctx.scope)
             )
         except ValidationError as exc:
-            ctx.errors.extend(_param_errors(exc))
+            ctx.errors.extend(_param_errors(exc, dependant))
         else:
             _assign_params(dependant, validated, kwargs)
     if dependant.body_mode is not None:

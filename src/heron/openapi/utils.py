@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import Field, create_model
 from pydantic_core import PydanticUndefined
 
 from heron import params
@@ -31,6 +31,7 @@ from heron.dependencies.models import BodyField, Dependant, ParamField
 from heron.encoders import jsonable_encoder
 from heron.exceptions import HeronError
 from heron.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
+from heron.openapi.form_bodies import form_body_model
 from heron.openapi.schemas import (
     FieldMapping,
     SchemaField,
@@ -215,13 +216,13 @@ def _model_params(param: ParamField, owner: str) -> list[_ParamDoc]:
     declared = _base(param.declared)
     members = [a for a in get_args(declared) if a is not type(None)] or [declared]
     model = members[0]
-    optional = param.default is not PydanticUndefined or len(members) < len(get_args(declared))
-    convert = param.source == "header" and getattr(param.marker, "convert_underscores", True)
+    spec = param.model_fields
+    assert spec is not None
+    # COMPAT(fastapi): a ``Model | None`` with a default makes every field optional.
+    optional = spec.nullable and param.default is not PydanticUndefined
     docs = []
-    for field_name, info in model.model_fields.items():
-        alias = info.validation_alias if isinstance(info.validation_alias, str) else None
-        alias = alias or info.alias or field_name
-        name = alias.replace("_", "-") if convert and alias == field_name else alias
+    for info, (pairs, _) in zip(model.model_fields.values(), spec.fields, strict=True):
+        alias, name = pairs[0]  # the first name a field is read under
         docs.append(
             _ParamDoc(
                 name=name,
@@ -257,9 +258,7 @@ def _embeds(bodies: list[BodyField]) -> bool:
     first = bodies[0]
     if getattr(first.marker, "embed", None):
         return True
-    base = _base(first.declared)
-    is_model = isinstance(base, type) and issubclass(base, BaseModel)
-    return isinstance(first.marker, params.Form) and not is_model
+    return isinstance(first.marker, params.Form) and first.model_fields is None
 
 
 def _embedded_media_type(bodies: list[BodyField]) -> str:
@@ -285,13 +284,27 @@ def _embedded_media_type(bodies: list[BodyField]) -> str:
 def _body_doc(bodies: list[BodyField], unique_id: str, owner: str) -> _BodyDoc | None:
     if not bodies:
         return None
-    if not _embeds(bodies):
+    embeds = _embeds(bodies)
+    with_models = any(body.model_fields is not None for body in bodies)
+    nullable_model = any(b.model_fields is not None and b.model_fields.nullable for b in bodies)
+    if not embeds:
         body = bodies[0]
         info = field_info_of(body.declared, body.marker, body.default)
         openapi_examples, example = _examples(body.marker)
         media_type = getattr(body.marker, "media_type", "application/json")
         field = field_from_info(body.alias, info, owner=owner)
+        if nullable_model:
+            # COMPAT(fastapi): a lone nullable form model is described as a Body_ model.
+            model = form_body_model(f"Body_{unique_id}", bodies, [info], [_base(body.declared)])
+            field = SchemaField("body", model, model, owner=owner)
         return _BodyDoc(field, info.is_required(), media_type, openapi_examples, example)
+    if with_models:
+        infos = [field_info_of(b.declared, b.marker, b.default) for b in bodies]
+        declared = [_base(b.declared) for b in bodies]
+        model = form_body_model(f"Body_{unique_id}", bodies, infos, declared)
+        field = SchemaField("body", model, model, owner=owner)
+        required = any(info.is_required() for info in infos)
+        return _BodyDoc(field, required, _embedded_media_type(bodies), None, None)
     members: dict[str, Any] = {}
     required = False
     for body in bodies:

@@ -11,10 +11,12 @@ source, so ``loc`` comes out as FastAPI's ``["query", "name"]``).
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import inspect
 import types
 import typing
+from collections import deque
 from collections.abc import Callable, Collection, Iterator
 from typing import Annotated, Any, get_args, get_origin
 
@@ -68,7 +70,7 @@ def _generator_kind(call: Callable[..., Any]) -> str | None:
     return None
 
 
-def _is_subclass(annotation: Any, cls: type) -> bool:
+def _is_subclass(annotation: Any, cls: type | tuple[type, ...]) -> bool:
     return inspect.isclass(annotation) and issubclass(annotation, cls)
 
 
@@ -78,18 +80,29 @@ def _non_none(annotation: Any) -> list[Any]:
     return [annotation]
 
 
+# COMPAT(fastapi): the collection types that make an unmarked parameter a body one.
+_BODY_COLLECTIONS = (collections.abc.Sequence, collections.abc.Set, collections.abc.Mapping, deque)
+
+
 def _is_body_type(annotation: Any) -> bool:
+    """Whether an unmarked parameter of this type is read from the body.
+
+    COMPAT(fastapi): any type that is not a scalar is: a model, a dataclass, a mapping or a
+    sequence (``ids: list[int]`` is a JSON array body, ``Query()`` makes it a query
+    parameter); ``str`` and ``bytes`` are scalars.
+    """
     for member in _non_none(annotation):
         origin = get_origin(member)
         if origin is Annotated:
             if _is_body_type(get_args(member)[0]):
                 return True
-        elif member is dict or origin is dict:
+            continue
+        target = origin if isinstance(origin, type) else member
+        if _is_subclass(target, _BODY_COLLECTIONS) and not _is_subclass(
+            target, (str, bytes, bytearray)
+        ):
             return True
-        elif origin in _SEQUENCES:
-            if any(_is_body_type(a) for a in get_args(member)):
-                return True
-        elif _is_subclass(member, BaseModel) or dataclasses.is_dataclass(member):
+        if _is_subclass(member, BaseModel) or dataclasses.is_dataclass(member):
             return True
     return False
 

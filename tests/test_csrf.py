@@ -90,6 +90,37 @@ def test_form_with_its_token_passes_and_without_is_refused() -> None:
     assert empty.json() == {"detail": "CSRF token missing"}
 
 
+@pytest.mark.parametrize(
+    ("origin", "status"),
+    [
+        ("http://testserver", 200),  # the app's own page
+        ("https://testserver", 200),  # behind a TLS-terminating proxy
+        ("null", 200),  # sandboxed frame, privacy mode: the token decides
+        ("https://partner.example", 200),  # trusted in the config
+        ("https://evil.example", 403),
+        ("http://testserver.evil.example", 403),
+        ("http://evil.example/http://testserver", 403),
+    ],
+)
+def test_another_sites_origin_is_refused_even_with_a_valid_token(origin: str, status: int) -> None:
+    app = make_app()
+    app.config["CSRF_TRUSTED_ORIGINS"] = ["https://Partner.example/"]
+    client = TestClient(app)
+    token = token_of(client)
+    response = client.post(
+        "/notes", data={"text": "hi", "csrf_token": token}, headers={"origin": origin}
+    )
+    assert response.status_code == status
+    if status == 403:
+        assert response.json() == {"detail": "CSRF origin not allowed"}
+    two = client.post(
+        "/notes",
+        data={"text": "hi", "csrf_token": token},
+        headers=[("origin", "http://testserver"), ("origin", "https://evil.example")],
+    )
+    assert two.status_code == 403  # two Origin headers: no browser sends that
+
+
 def test_browsers_get_an_html_page_that_does_not_reflect_the_token() -> None:
     client = TestClient(make_app())
     token_of(client)

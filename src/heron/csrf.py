@@ -17,6 +17,8 @@ How it works:
   unreadable ``Content-Type`` — must carry a token in the ``csrf_token`` form field or the
   ``X-CSRF-Token`` header; a JSON body needs a CORS preflight first, and an
   ``Authorization`` header is never sent by a browser on its own, so those are exempt;
+* a request whose ``Origin`` header names another site is refused even with a valid token
+  (403 "CSRF origin not allowed"; trusted sites in ``app.config["CSRF_TRUSTED_ORIGINS"]``);
 * a missing token answers 403 "CSRF token missing", a wrong one 403 "CSRF token invalid"
   (:class:`~heron.exceptions.CSRFError`); the precise reason is logged, never sent.
 
@@ -242,6 +244,37 @@ def _refuse(request: Request, detail: str, reason: str) -> CSRFError:
     return CSRFError(detail)
 
 
+def _check_origin(request: Request) -> None:
+    """Refuse a request whose ``Origin`` names another site, even with a valid token.
+
+    SECURITY(defence in depth, as Django): browsers name the page a form or ``fetch`` was
+    sent from; a token that leaked (a log, a cached page) is then still useless from
+    another site. The origin's host must be the request's ``Host`` (the scheme is not
+    compared, so a TLS-terminating proxy that keeps ``Host`` needs nothing) or be listed in
+    ``app.config["CSRF_TRUSTED_ORIGINS"]``. No ``Origin`` (not a browser, or an old one)
+    and ``Origin: null`` (sandboxed frames, privacy modes) leave the decision to the token.
+
+    Raises:
+        CSRFError: 403 "CSRF origin not allowed".
+    """
+    origins = request.headers.getlist("origin")
+    if not origins or (len(origins) == 1 and origins[0].strip().lower() == "null"):
+        return
+    origin = origins[0].strip().lower().rstrip("/")
+    host = request.headers.get("host", "").strip().lower()
+    if len(origins) == 1 and host and origin.partition("://")[2] == host:
+        return
+    config = getattr(request.scope.get("app"), "config", None)
+    trusted = config.get("CSRF_TRUSTED_ORIGINS", ()) if config is not None else ()
+    if len(origins) == 1 and origin in {t.strip().lower().rstrip("/") for t in trusted}:
+        return
+    raise _refuse(
+        request,
+        "CSRF origin not allowed",
+        f"Origin {origins[0][:200]!r} is neither Host {host[:200]!r} nor a trusted origin",
+    )
+
+
 async def check_request(request: Request) -> None:
     """Refuse an unsafe request that could come from another site without a valid token.
 
@@ -249,7 +282,8 @@ async def check_request(request: Request) -> None:
     ``before_request`` hooks.
 
     Raises:
-        CSRFError: 403, "CSRF token missing" or "CSRF token invalid".
+        CSRFError: 403, "CSRF origin not allowed", "CSRF token missing" or "CSRF token
+            invalid".
         HeronError: The request has no session (CSRF protection needs one).
     """
     if request.method not in _UNSAFE_METHODS or "authorization" in request.headers:
@@ -257,6 +291,7 @@ async def check_request(request: Request) -> None:
     media = _form_media_type(request)
     if media is None or not _is_protected(_matched_route(request)):
         return
+    _check_origin(request)
     token = request.headers.get(HEADER_NAME)
     if token is None and media in _FORM_TYPES:
         token = await _form_field(request, media)

@@ -28,11 +28,8 @@ from .schemas import AvatarForm, CommentIn, Credentials, PostIn
 
 __all__ = ["router"]
 
+# Pages return render_template's text; the router's response class makes it HTML.
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
-
-
-def _page(template: str, **context: object) -> HTMLResponse:
-    return HTMLResponse(render_template(template, **context))
 
 
 # ---------------------------------------------------------------- the board
@@ -41,10 +38,10 @@ def _page(template: str, **context: object) -> HTMLResponse:
 @router.get("/")
 async def board(
     session: DB, user: CurrentUser, page: Annotated[int, Query(ge=1, le=100_000)] = 1
-) -> HTMLResponse:
+) -> str:
     """The newest posts, a page at a time; new ones appear live."""
     posts, pages, total = await services.page_of_posts(session, page, settings.posts_per_page)
-    return _page(
+    return render_template(
         "board.html",
         posts=posts,
         page=page,
@@ -56,9 +53,9 @@ async def board(
 
 
 @router.get("/posts/new")
-async def new_post_page(user: LoggedIn) -> HTMLResponse:
+async def new_post_page(user: LoggedIn) -> str:
     """The new-post form."""
-    return _page("post_form.html", form=HTMLForm(PostIn), user=user, post=None)
+    return render_template("post_form.html", form=HTMLForm(PostIn), user=user, post=None)
 
 
 @router.post("/posts/new", form_template="post_form.html")
@@ -75,15 +72,15 @@ async def new_post(
 
 
 @router.get("/posts/{post_id}")
-async def post_page(post: Annotated[Post, Depends(post_or_404)], user: CurrentUser) -> HTMLResponse:
+async def post_page(post: Annotated[Post, Depends(post_or_404)], user: CurrentUser) -> str:
     """A post and its comments."""
-    return _page("post.html", post=post, user=user, form=HTMLForm(CommentIn))
+    return render_template("post.html", post=post, user=user, form=HTMLForm(CommentIn))
 
 
 @router.get("/posts/{post_id}/edit")
-async def edit_post_page(post: OwnPost, user: LoggedIn) -> HTMLResponse:
+async def edit_post_page(post: OwnPost, user: LoggedIn) -> str:
     """The edit form, filled with the post."""
-    return _page("post_form.html", form=HTMLForm(PostIn, post), post=post, user=user)
+    return render_template("post_form.html", form=HTMLForm(PostIn, post), post=post, user=user)
 
 
 @router.post("/posts/{post_id}/edit", form_template="post_form.html")
@@ -118,9 +115,11 @@ async def comment(
 
 
 @router.get("/comments/{comment_id}/edit")
-async def edit_comment_page(comment: OwnComment, user: LoggedIn) -> HTMLResponse:
+async def edit_comment_page(comment: OwnComment, user: LoggedIn) -> str:
     """The edit form of a comment."""
-    return _page("comment_form.html", comment=comment, user=user, form=HTMLForm(CommentIn, comment))
+    return render_template(
+        "comment_form.html", comment=comment, user=user, form=HTMLForm(CommentIn, comment)
+    )
 
 
 @router.post("/comments/{comment_id}/edit", form_template="comment_form.html")
@@ -142,9 +141,9 @@ async def delete_comment(comment: OwnComment, session: DB) -> Response:
 
 
 @router.get("/register")
-async def register_page(user: CurrentUser) -> HTMLResponse:
+async def register_page(user: CurrentUser) -> str:
     """The registration form."""
-    return _page("register.html", form=HTMLForm(Credentials), user=user)
+    return render_template("register.html", form=HTMLForm(Credentials), user=user)
 
 
 @router.post("/register", form_template="register.html")
@@ -162,9 +161,9 @@ async def register(data: Annotated[Credentials, Form()], request: Request, sessi
 
 
 @router.get("/login")
-async def login_page(user: CurrentUser, next: str | None = None) -> HTMLResponse:
+async def login_page(user: CurrentUser, next: str | None = None) -> str:
     """The login form."""
-    return _page("login.html", form=HTMLForm(Credentials), user=user, next=next)
+    return render_template("login.html", form=HTMLForm(Credentials), user=user, next=next)
 
 
 @router.post("/login", form_template="login.html")
@@ -192,9 +191,9 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/profile")
-async def profile_page(user: LoggedIn) -> HTMLResponse:
+async def profile_page(user: LoggedIn) -> str:
     """The user's profile: their picture and the form to change it."""
-    return _page("profile.html", user=user, form=HTMLForm(AvatarForm))
+    return render_template("profile.html", user=user, form=HTMLForm(AvatarForm))
 
 
 @router.post("/profile/avatar", form_template="profile.html")

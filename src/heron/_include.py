@@ -10,22 +10,14 @@ layers are the outermost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from heron._route_options import inherit_options
-from heron.routing import (
-    APIRoute,
-    APIRouter,
-    APIWebSocketRoute,
-    BaseRoute,
-    Mount,
-    Route,
-    Router,
-    WebSocketRoute,
-)
 
-__all__ = ["RouterInclude", "included_routers"]
+if TYPE_CHECKING:
+    from heron.routing import APIRoute, APIRouter, BaseRoute
+
+__all__ = ["RouterInclude"]
 
 
 class RouterInclude:
@@ -48,29 +40,18 @@ class RouterInclude:
         return [self._copy(route, layers) for route in self.router.routes]
 
     def _copy(self, route: BaseRoute, layers: list[Any]) -> BaseRoute:
-        prefix = self.prefix
-        if isinstance(route, APIRoute):
-            return route.with_prefix(prefix, middleware=layers, **self._route_overrides(route))
-        if isinstance(route, APIWebSocketRoute):
-            deps = list(self.options.get("dependencies") or [])
-            return route.with_prefix(prefix, dependencies=deps, middleware=layers)
-        if isinstance(route, Route):
-            return Route(
-                prefix + route.path,
-                route.endpoint,
-                methods=route.methods,
-                name=route.name,
-                include_in_schema=route.include_in_schema,
-                middleware=[*layers, *route.middleware],
-            )
-        if isinstance(route, WebSocketRoute):
-            middleware = [*layers, *route.middleware]
-            return WebSocketRoute(
-                prefix + route.path, route.endpoint, name=route.name, middleware=middleware
-            )
-        if isinstance(route, Mount):
-            return Mount(prefix + route.path, app=route.app, name=route.name, middleware=layers)
-        return route
+        """``route`` under the prefix, inside the router's layers (a route of another kind,
+        with no ``with_prefix``, is served as it is)."""
+        with_prefix = getattr(route, "with_prefix", None)
+        if with_prefix is None:
+            return route
+        options: dict[str, Any] = {}
+        if route.is_api_route:
+            options = self._route_overrides(cast("APIRoute", route))
+        elif route.is_api_websocket_route:
+            options = {"dependencies": list(self.options.get("dependencies") or [])}
+        copy: BaseRoute = with_prefix(self.prefix, middleware=layers, **options)
+        return copy
 
     def _route_overrides(self, route: APIRoute) -> dict[str, Any]:
         overrides: dict[str, Any] = {
@@ -84,10 +65,3 @@ class RouterInclude:
             overrides["response_class"] = response_class
             overrides["response_class_declared"] = True
         return overrides
-
-
-def included_routers(router: Router) -> Iterator[APIRouter]:
-    """The routers included in ``router``, depth first."""
-    for _, link in router._includes:
-        yield link.router
-        yield from included_routers(link.router)

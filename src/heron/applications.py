@@ -1,54 +1,63 @@
 """``Heron``, the application: settings, registration shortcuts, the middleware stack.
 
-The request path starts here (``__call__``) and goes::
+The composition root: the one module that wires the batteries (sessions, CSRF, forms,
+templates, the CLI) into the core, which never imports them. The request path starts here
+(``__call__``, see ``docs/architecture.md``)::
 
-    ServerErrorMiddleware → user middleware → Heron._dispatch → Router → route handler
+    __call__: the request's context (RequestContext), the context globals, the app's session
+      → [ServerErrorMiddleware → user middleware] → AppHooks (when the app has hooks or
+        request checks) → Router.resolve → route handler
 
-Exceptions raised before a response starts are answered by ``respond_to_exception``
-(called from the route handler, no wrapper layer in between).
+Exceptions raised before a response starts are answered by
+``heron.exception_handlers.respond_to_exception`` (called from the step that caught them).
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlencode
 
-from heron.concurrency import run_in_threadpool
 from heron.config import Config
+from heron.csrf import install as install_csrf
 from heron.datastructures import State, URLPath
 from heron.decorators import RouteDecorators, TemplateDecorators
+from heron.dependencies.analysis import get_dependant
+from heron.dependencies.models import Dependant
 from heron.exception_handlers import (
+    app_500_handler,
+    handler_key,
     http_exception_handler,
     request_validation_exception_handler,
+    server_error_response,
     websocket_request_validation_exception_handler,
 )
 from heron.exceptions import (
     HeronError,
     HTTPError,
     RequestValidationError,
-    WebSocketException,
     WebSocketRequestValidationError,
 )
+from heron.forms import FormPage
 from heron.globals import app_context, context_var, usage
-from heron.hooks import (
-    SCOPED_HANDLERS,
-    AppHooks,
-    HookDecorators,
-    find_exception_handler,
-    handler_key,
-)
+from heron.handlers import plug_form_pages
+from heron.hooks import HookDecorators
 from heron.lifespan import LifespanRunner
 from heron.middleware import Middleware
 from heron.middleware.errors import ServerErrorMiddleware
-from heron.requests import Request
+from heron.middleware.hooks import AppHooks
+from heron.middleware.sessions import SessionMiddleware
+from heron.openapi.docs_routes import docs_routes
+from heron.openapi.utils import get_openapi
+from heron.requests import CONTEXT_KEY, Request, RequestContext
 from heron.responses import JSONResponse, Response
-from heron.routing import APIRouter, BaseRoute, Mount
+from heron.routing import APIRouter, BaseRoute, Mount, Route
+from heron.sessions import Session, SessionInterface
 from heron.staticfiles import app_directory, install_static_folder, static_folder_route
-from heron.types import ASGIApp, Receive, Scope, Send
+from heron.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable
@@ -56,8 +65,11 @@ if TYPE_CHECKING:
     import jinja2
     from pydantic_settings import BaseSettings
 
-    from heron.cli import AppGroup
+    from heron.commands import AppGroup
     from heron.websockets import WebSocketOptions
+
+# The forms battery renders the pages of ``form_template=`` routes (handlers never import it).
+plug_form_pages(FormPage)
 
 __all__ = ["Heron"]
 
@@ -244,11 +256,23 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
             self.exception_handlers[handler_key(key)] = handler
         #: Run for every HTTP request before the before_request hooks, in order, with the
         #: Request (the route resolved); they raise HTTP errors (a CSRF check…), answered by
-        #: the exception handlers. Append before the first request.
+        #: the exception handlers. A check with a ``methods`` attribute runs only for those
+        #: methods. Append before the first request.
         self.request_checks: list[Callable[[Request], Awaitable[None]]] = []
+        #: How the app's own sessions travel (``secret_key``; set when the app starts).
+        self.session_interface: SessionInterface | None = None
+        #: The origins WebSocket endpoints accept besides the app's own, when their
+        #: ``WebSocketOptions.allowed_origins`` is None: None (any), or those listed
+        #: (``heron.csrf`` sets ``()`` where the session cookie authenticates).
+        self.websocket_origins: Sequence[str] | None = None
+        #: Form keys that are Heron's, not the endpoints' (``heron.csrf`` adds its token's).
+        self.reserved_form_fields: frozenset[str] = frozenset()
+        #: Whether unhandled errors get their 500 page from the step that caught them (no
+        #: ServerErrorMiddleware in the stack); decided when the stack is built.
+        self.answers_500 = False
         self._lifespan = LifespanRunner(lifespan, on_startup or [], on_shutdown or [])
         self.middleware_stack: ASGIApp | None = None
-        self._answers_500 = False
+        self._with_context = False
         self._install_openapi_route()
         self._install_docs_routes()
         if settings is not None:
@@ -265,8 +289,6 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         Raises:
             HeronError: A route uses a type that has no JSON Schema (names the route).
         """
-        from heron.openapi.utils import get_openapi
-
         routes = [*self.routes, *self.webhooks.routes]
         unchanged = len(routes) == len(self._openapi_routes) and all(
             a is b for a, b in zip(routes, self._openapi_routes, strict=True)
@@ -312,8 +334,6 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
 
     def _install_docs_routes(self) -> None:
         """Serve Swagger UI, ReDoc and their files (see ``heron.openapi.docs_routes``)."""
-        from heron.openapi.docs_routes import docs_routes
-
         for route in docs_routes(self):
             self.router.add_route(route)
 
@@ -327,162 +347,136 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         stack = self.middleware_stack
         if stack is None:
             stack = self.middleware_stack = self.build_middleware_stack()
-        # The context globals (request, g, current_app), once the program asked for them.
-        # PERF: only then: the ContextVar set + reset cost ~2,900 CPU instructions per
-        # request (+12 % on plaintext in-process); the check alone ~170 (+0.7 %).
-        token = context_var.set([self, scope, receive, send, None]) if usage.enabled else None
+        if scope["type"] == "lifespan" or not (self._with_context or usage.enabled):
+            # PERF: an API app: no context here (a route handler makes one if it needs it)
+            # and, with no middleware, the route's handler awaited directly (one coroutine
+            # less per request; plaintext in-process: -0.3 µs).
+            if stack is self.router and scope["type"] != "lifespan":
+                await self.router.resolve(scope)(scope, receive, send)
+                return
+            await stack(scope, receive, send)
+            return
+        await self._serve_in_context(scope, receive, send, stack)
+
+    async def _serve_in_context(
+        self, scope: Scope, receive: Receive, send: Send, stack: ASGIApp
+    ) -> None:
+        """Serve a connection with its context made here: the context globals read it, and
+        the app's own session is saved as the response starts.
+
+        PERF: the context globals' ContextVar set and reset cost ~2,900 CPU instructions
+        per request (+12 % on plaintext in-process); apps without sessions, hooks, request
+        checks or globals never come here.
+        """
+        outer = scope.get(CONTEXT_KEY)  # a mounting app's: restored for its own steps
+        ctx = RequestContext(self, scope, receive, send)
+        if self.session_interface is not None and scope["type"] == "http":
+            send = ctx.send = self._saving_session(ctx, send)
+        token = context_var.set(ctx)
         try:
             if stack is self.router:
-                # PERF: no middleware: resolve the route here and await its handler
-                # directly, one coroutine less per request (plaintext in-process: -0.3 µs).
-                handler = self.router.resolve_fast(scope)
-                if handler is not None:
-                    await handler(scope, receive, send)
-                    return
-            await stack(scope, receive, send)
+                await self.router.resolve(scope)(scope, receive, send)
+            else:
+                await stack(scope, receive, send)
         finally:
-            if token is not None:
-                context_var.reset(token)
+            context_var.reset(token)
+            if outer is not None:
+                scope[CONTEXT_KEY] = outer
+
+    def _saving_session(self, ctx: RequestContext, send: Send) -> Send:
+        """``send`` with the app's session saved into the response start (Flask's
+        ``save_session``): a cookie only when a step loaded and changed the session."""
+        interface = self.session_interface
+        assert interface is not None
+        failed = False
+
+        async def send_with_session(message: Message) -> None:
+            nonlocal failed
+            if failed:
+                return  # the response was replaced by a 500 page
+            session = ctx.session_loaded
+            if message["type"] == "http.response.start" and isinstance(session, Session):
+                try:
+                    message = await interface.save_session(session, message)
+                except Exception as exc:
+                    # As ServerErrorMiddleware would: the 500 page on the client's socket
+                    # (SessionTooLarge names the size), then the error for the server's log.
+                    failed = True
+                    response = await server_error_response(
+                        ctx.request, exc, app_500_handler(self), debug=self.debug
+                    )
+                    await response(ctx.scope, ctx.receive, send)
+                    raise
+            await send(message)
+
+        return send_with_session
 
     def build_middleware_stack(self) -> ASGIApp:
-        """Compose ServerErrorMiddleware, the user middleware and the router, once.
+        """Wire the batteries in and compose the stack, once (at the first request).
 
-        With no user middleware and ``debug=False`` the stack is the dispatcher alone: route
-        handlers then answer unhandled errors with the 500 themselves (they know no
-        response has started), which spares ServerErrorMiddleware's send wrapper.
+        The stack is ServerErrorMiddleware, the user middleware, the hook layer (when the
+        app has hooks or request checks) and the router. With no user middleware and
+        ``debug=False`` the stack is the hook layer or the router alone: the step that
+        catches an unhandled error answers the 500 itself (it knows no response started),
+        which spares ServerErrorMiddleware's send wrapper.
         """
         install_static_folder(self)
-        app: ASGIApp = self._dispatch
-        from heron.csrf import install as install_csrf
-
-        install_csrf(self)  # the CSRF check joins request_checks when protection is on
+        install_csrf(self)  # its check joins request_checks when protection is on
+        self.session_interface = self._own_sessions()
         hooked = bool(self.request_checks or self.request_hooks)
-        if hooked:  # the hooks layer only when there is something for it to do
-            app = AppHooks(self, self._dispatch)
-        middleware = self.user_middleware
-        if self.secret_key:  # Flask's habit: a secret key is all cookie sessions need
-            from heron.middleware.sessions import app_session_middleware
-
-            middleware = [*app_session_middleware(self.secret_key, middleware), *middleware]
-        if not middleware and not self.debug:
+        app: ASGIApp = AppHooks(self, self._dispatch) if hooked else self._dispatch
+        self._with_context = hooked or self.session_interface is not None
+        if not self.user_middleware and not self.debug:
             # PERF: the router itself is the stack: -4 Python calls per request (this
             # layer, ServerErrorMiddleware and its tracking send). Lifespan scopes reach
-            # the router's general path, which hands them back to _dispatch.
-            self._answers_500 = True
+            # the router, which hands them back to _dispatch.
+            self.answers_500 = True
             self.router.lifespan_app = self._dispatch
             return app if hooked else self.router
-        self._answers_500 = False
-        for spec in reversed(middleware):
+        self.answers_500 = False
+        for spec in reversed(self.user_middleware):
             app = spec.build(app)
-        return ServerErrorMiddleware(app, handler=self._500_handler(), debug=self.debug)
+        return ServerErrorMiddleware(app, handler=app_500_handler(self), debug=self.debug)
 
-    def _500_handler(self) -> Callable[..., Any] | None:
-        return self.exception_handlers.get(500) or self.exception_handlers.get(Exception)
+    def _own_sessions(self) -> SessionInterface | None:
+        """Flask's habit: a secret key is all cookie sessions need (unless the app added a
+        ``SessionMiddleware`` itself: its options win)."""
+        if not self.secret_key:
+            return None
+        for spec in self.user_middleware:
+            if isinstance(spec.cls, type) and issubclass(spec.cls, SessionMiddleware):
+                return None
+        return SessionInterface(self.secret_key)
 
     def _hooks_changed(self) -> None:
         self.middleware_stack = None
+
+    def _check_middleware_open(self) -> None:
+        if self.middleware_stack is not None:
+            raise HeronError("Cannot add middleware after an application has started")
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(self, scope, receive, send)
             return
-        await self.router(scope, receive, send)
+        await self.router.resolve(scope)(scope, receive, send)
 
-    # ------------------------------------------------------------ errors
-
-    def _handler_for(self, exc: Exception, scope: Scope) -> Callable[..., Any] | None:
-        """The handler of ``exc``: the routers' the route is under (innermost first), then
-        the app's (see ``heron.hooks.find_exception_handler``)."""
-        scoped = scope.get(SCOPED_HANDLERS)
-        if not scoped:
-            return find_exception_handler((self.exception_handlers,), exc)
-        return find_exception_handler((*reversed(scoped), self.exception_handlers), exc)
-
-    async def server_error_response(
-        self, request: Request, exc: Exception, handler: Callable[..., Any] | None = None
-    ) -> Response:
-        """The 500 response to an unhandled ``exc``: the debug page, ``handler`` or the
-        app's 500 handler, else the built-in page (HTML for browsers, plain text otherwise)."""
-        server_error = ServerErrorMiddleware(
-            self._dispatch, handler=handler or self._500_handler(), debug=self.debug
-        )
-        return await server_error.error_response(request, exc)
-
-    async def respond_to_exception(
-        self, scope: Scope, receive: Receive, send: Send, exc: Exception
-    ) -> None:
-        """Answer ``exc`` with its registered handler, or re-raise it.
-
-        Called by route handlers and the router (404/405) before any response started.
-        """
-        if scope["type"] == "websocket":
-            await self._websocket_exception(scope, receive, send, exc)
-            return
-        handler = self._handler_for(exc, scope)
-        if handler is None:
-            scoped_500 = next(
-                (m[500] for m in reversed(scope.get(SCOPED_HANDLERS, ())) if 500 in m), None
+    def override_plan(self, dependant: Dependant, path_param_names: Collection[str]) -> Dependant:
+        """The plan of this app's override of ``dependant`` (``dependency_overrides``),
+        analysed once per override and security scopes."""
+        replacement = self.dependency_overrides[dependant.call]
+        plans: dict[Any, Dependant] = self.__dict__.setdefault("_override_plans", {})
+        key = (replacement, tuple(dependant.security_scopes))
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = get_dependant(
+                replacement,
+                path_param_names,
+                security_scopes=dependant.security_scopes,
+                use_cache=dependant.use_cache,
+                scope=dependant.scope,
             )
-            if self._answers_500 or scoped_500 is not None:
-                # No ServerErrorMiddleware in the stack, or a router's own 500 handler:
-                # answer 500 here, then let the server log the error.
-                response = await self.server_error_response(
-                    Request(scope, receive), exc, scoped_500
-                )
-                await response(scope, receive, send)
-            raise exc
-        request = Request(scope, receive, send)
-        if inspect.iscoroutinefunction(handler):
-            response = await handler(request, exc)
-        else:
-            response = await run_in_threadpool(handler, request, exc)
-        if response is not None:
-            await response(scope, receive, send)
-
-    async def _websocket_exception(
-        self, scope: Scope, receive: Receive, send: Send, exc: Exception
-    ) -> None:
-        from heron.websockets import WebSocket, deny_handshake
-
-        handler = self._handler_for(exc, scope)
-        if handler is not None and isinstance(exc, HTTPError):
-            # COMPAT(fastapi): an HTTPException raised before accept() (an auth dependency)
-            # refuses the handshake with its HTTP response, as Starlette 0.41+ does; a 1008
-            # close where the server has no denial responses.
-            websocket = WebSocket(scope, receive=receive, send=send)
-            if inspect.iscoroutinefunction(handler):
-                response = await handler(websocket, exc)
-            else:
-                response = await run_in_threadpool(handler, websocket, exc)
-            if response is not None:
-                await deny_handshake(scope, send, response, str(exc.detail))
-            return
-        if handler is not None:
-            await handler(WebSocket(scope, receive=receive, send=send), exc)
-            return
-        if isinstance(exc, WebSocketException):
-            await send({"type": "websocket.close", "code": exc.code, "reason": exc.reason})
-            return
-        raise exc
-
-    def add_exception_handler(
-        self, exc_class_or_status_code: int | type[Exception], handler: Callable[..., Any]
-    ) -> None:
-        """Register ``handler`` for an exception class or an HTTP status code."""
-        self.exception_handlers[handler_key(exc_class_or_status_code)] = handler
-        self.middleware_stack = None
-
-    # ------------------------------------------------------------ middleware
-
-    def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None:
-        """Add an ASGI middleware; the last added is the outermost.
-
-        Raises:
-            HeronError: After the application has started serving.
-        """
-        if self.middleware_stack is not None:
-            raise HeronError("Cannot add middleware after an application has started")
-        self.user_middleware.insert(0, Middleware(middleware_class, *args, **kwargs))
+        return plan
 
     # ------------------------------------------------------------ lifespan
 
@@ -523,8 +517,6 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         ``static`` mount exists.
         """
         install_static_folder(self)  # before the first request too
-        from urllib.parse import urlencode
-
         anchor = params.pop("_anchor", None)
         if name == "static" and "filename" in params:
             params["path"] = params.pop("filename")
@@ -546,8 +538,6 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         include_in_schema: bool = True,
     ) -> None:
         """Register a Starlette-style endpoint ``(request) -> Response``."""
-        from heron.routing import Route
-
         self.router.add_route(
             Route(path, route, methods=methods, name=name, include_in_schema=include_in_schema)
         )
@@ -600,9 +590,23 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
     @property
     def jinja_env(self) -> jinja2.Environment:
         """The Jinja environment of ``render_template`` (created on first use)."""
+        # PERF: Jinja2 takes ~50 ms to import; apps that render no template never load it.
         from heron.templating import app_environment
 
         return app_environment(self)
+
+    def render_error_template(self, names: list[str], context: dict[str, Any]) -> str | None:
+        """The first of ``names`` the template folder has, rendered; None when none exists.
+
+        How ``heron.error_pages`` renders ``errors/<status>.html`` (it never imports the
+        template battery).
+        """
+        if self.template_folder is None:
+            return None
+        # PERF: Jinja2 takes ~50 ms to import; apps that render no template never load it.
+        from heron.templating import render_first
+
+        return render_first(names, context)
 
     def app_context(self) -> AbstractContextManager[Heron]:
         """``current_app``, ``g`` and ``url_for`` outside a request (Flask's ``app_context``).
@@ -615,9 +619,10 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
     def cli(self) -> AppGroup:
         """The app's ``click`` group: ``@app.cli.command()`` adds a ``heron`` subcommand.
 
-        Commands run with the app's lifespan and app context (see ``heron.cli.AppGroup``).
+        Commands run with the app's lifespan and app context (see ``heron.commands``).
         """
-        from heron.cli import AppGroup
+        # PERF: click takes ~33 ms to import; only programs with commands pay for it.
+        from heron.commands import AppGroup
 
         return AppGroup(app=self, help=f"Commands of {self.title}.")
 
@@ -643,6 +648,7 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
             log_level: uvicorn's log level.
             **kwargs: Passed to ``uvicorn.run``.
         """
+        # PERF: uvicorn (and uvloop, httptools) load only for the app that serves itself.
         import uvicorn
 
         uvicorn.run(

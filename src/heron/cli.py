@@ -13,19 +13,22 @@ lifespan's event loop. Each included router's ``router.cli`` group joins them (F
 
 from __future__ import annotations
 
-import functools
+import code
 import importlib
-import inspect
+import importlib.util
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
+
+from heron.commands import APP_LOADER, AppGroup, running
+from heron.exceptions import ConfigError, HeronError
+from heron.globals import current_app, g
+from heron.routing import Host, Mount, WebSocketRoute
 
 __all__ = ["AppGroup", "cli", "load_app", "main"]
 
@@ -39,6 +42,7 @@ class _AppOption:
 
 def _remember_app(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
     ctx.ensure_object(_AppOption).target = value
+    ctx.meta[APP_LOADER] = load_app  # for the commands of groups that are not an app's
 
 
 def _resolve_target(target: str | None) -> str:
@@ -67,8 +71,6 @@ def load_app(target: str | None) -> tuple[str, Any]:
         click.ClickException: The app's configuration does not validate (the message
             names each variable; no traceback).
     """
-    from heron.exceptions import ConfigError
-
     import_string = _resolve_target(target)
     module_name, _, attribute = import_string.partition(":")
     if "" not in sys.path and os.getcwd() not in sys.path:
@@ -104,181 +106,6 @@ _FACTORY_NAMES = ("create_app", "make_app")
 def _server_target(import_string: str) -> tuple[str, bool]:
     """``(import string, is a factory)`` for uvicorn and granian (``mod:create_app()``)."""
     return import_string.removesuffix("()"), import_string.endswith("()")
-
-
-# ---------------------------------------------------------------- the app's own commands
-
-
-@contextmanager
-def _app_context(app: Any, state: dict[str, Any]) -> Iterator[None]:
-    """``current_app`` is ``app``; ``g`` starts with the lifespan state (as a request's)."""
-    from heron.globals import app_context, g
-
-    with app_context(app):
-        for name, value in state.items():
-            setattr(g, name, value)
-        yield
-
-
-@contextmanager
-def _running(app: Any, *, lifespan: bool = True) -> Iterator[Callable[..., Any]]:
-    """Run ``app``'s lifespan and app context around a block; yields ``call(func, ...)``.
-
-    ``call`` runs ``func`` here (the main thread: signals, the terminal and IPython work
-    as usual); when it returns an awaitable, that is awaited on the lifespan's event loop,
-    so async resources the lifespan made (engines, pools) are used on their own loop.
-    """
-    import anyio
-
-    from heron.testclient import TestClient
-
-    with ExitStack() as stack:
-        portal = None
-        state: dict[str, Any] = {}
-        if lifespan:
-            # NOTE: TestClient's `with` is exactly what is needed: the ASGI lifespan
-            # protocol (the whole app, middleware included) on an event loop in a thread,
-            # kept until the block ends; its errors are the app's own exceptions.
-            client = TestClient(app)
-            stack.callback(client.close)
-            stack.enter_context(client)
-            portal, state = client.portal, client.app_state
-        stack.enter_context(_app_context(app, state))
-
-        def call(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-            result = func(*args, **kwargs)
-            if not inspect.isawaitable(result):
-                return result
-
-            async def in_context() -> Any:
-                with _app_context(app, state):
-                    return await result
-
-            return anyio.run(in_context) if portal is None else portal.call(in_context)
-
-        yield call
-
-
-def _find_app(ctx: click.Context) -> Any:
-    """The app of the group the command belongs to, else the one ``heron`` loads."""
-    current: click.Context | None = ctx
-    while current is not None:
-        app = getattr(current.command, "app", None)
-        if app is not None:
-            return app
-        current = current.parent
-    return load_app(None)[1]
-
-
-def _app_callback(
-    func: Callable[..., Any], with_appcontext: bool, lifespan: bool
-) -> Callable[..., Any]:
-    @functools.wraps(func)
-    def callback(*args: Any, **kwargs: Any) -> Any:
-        if not with_appcontext:
-            result = func(*args, **kwargs)
-            if inspect.isawaitable(result):
-                import anyio
-
-                async def wait() -> Any:
-                    return await result
-
-                return anyio.run(wait)
-            return result
-        with _running(_find_app(click.get_current_context()), lifespan=lifespan) as call:
-            return call(func, *args, **kwargs)
-
-    return callback
-
-
-class AppGroup(click.Group):
-    """A ``click.Group`` whose commands run with the app loaded (Flask's ``AppGroup``).
-
-    ``app.cli`` is one, and so can be any group added to it
-    (``app.cli.add_command(AppGroup("users"))``, the blueprint habit). Each command runs
-    inside the app's lifespan (startup before, shutdown after, even when it fails) and app
-    context: ``current_app`` is the app and ``g`` holds what the lifespan yielded. An
-    ``async def`` command runs on the lifespan's event loop.
-
-    ``@group.command(with_appcontext=False)`` runs a command bare (Flask's option);
-    ``@group.command(lifespan=False)`` keeps the app context but skips the lifespan (a
-    command that must not open connections).
-
-    Args:
-        name: The group's name.
-        commands: Initial commands.
-        app: The application (set for ``app.cli``); None: the app ``heron`` loads.
-        **attrs: ``click.Group`` options.
-    """
-
-    def __init__(
-        self,
-        name: str | None = None,
-        commands: Any = None,
-        *,
-        app: Any = None,
-        **attrs: Any,
-    ) -> None:
-        super().__init__(name, commands, **attrs)
-        self.app = app
-
-    def command(
-        self, *args: Any, with_appcontext: bool = True, lifespan: bool = True, **kwargs: Any
-    ) -> Any:
-        """Decorator adding a command (``click.command``'s arguments), run with the app.
-
-        Args:
-            *args: ``click.command``'s positional arguments (the name), or the function
-                when used without parentheses.
-            with_appcontext: Run inside the app's lifespan and app context.
-            lifespan: Run the lifespan (with ``with_appcontext``).
-            **kwargs: ``click.command``'s options.
-
-        Returns:
-            The decorator (or the command, without parentheses).
-        """
-        if len(args) == 1 and callable(args[0]) and not kwargs:
-            return self.command(with_appcontext=with_appcontext, lifespan=lifespan)(args[0])
-
-        def decorator(func: Callable[..., Any]) -> click.Command:
-            callback = _app_callback(func, with_appcontext, lifespan)
-            command: click.Command = click.Group.command(self, *args, **kwargs)(callback)
-            return command
-
-        return decorator
-
-    def group(self, *args: Any, **kwargs: Any) -> Any:
-        """Decorator adding a sub-group, an :class:`AppGroup` unless ``cls`` says otherwise."""
-        kwargs.setdefault("cls", AppGroup)
-        return super().group(*args, **kwargs)
-
-    def _router_commands(self) -> dict[str, click.Command]:
-        """The ``cli`` groups of the routers included in the app (an app's group only).
-
-        A group named None (``cli_group=None``) adds its commands themselves.
-        """
-        if self.app is None or getattr(self.app, "router", None) is None:
-            return {}
-        from heron._include import included_routers
-
-        found: dict[str, click.Command] = {}
-        for router in included_routers(self.app.router):
-            group: AppGroup | None = router.__dict__.get("cli")
-            if group is None or not group.commands:
-                continue  # never asked for, or empty: nothing to list
-            if group.name:
-                found.setdefault(group.name, group)
-            else:
-                for name, command in group.commands.items():
-                    found.setdefault(name, command)
-        return found
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
-        return command if command is not None else self._router_commands().get(cmd_name)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self._router_commands()})
 
 
 class _HeronGroup(click.Group):
@@ -371,6 +198,7 @@ def run_command(
     if server == "granian":
         if ws_max_size is not None:
             raise click.UsageError("--ws-max-size is uvicorn's; granian has no such setting.")
+        # OPTIONAL: granian is the `heron[granian]` extra.
         from granian import Granian
         from granian.constants import Interfaces
 
@@ -385,6 +213,7 @@ def run_command(
             factory=factory,
         ).serve()
         return
+    # PERF: uvicorn (and uvloop, httptools) load only for the command that serves.
     import uvicorn
 
     uvicorn.run(
@@ -405,8 +234,6 @@ def run_command(
 
 
 def _route_rows(routes: list[Any], prefix: str = "") -> list[tuple[str, str, str, str]]:
-    from heron.routing import Host, Mount, WebSocketRoute
-
     rows: list[tuple[str, str, str, str]] = []
     for route in routes:
         if isinstance(route, Mount):
@@ -471,8 +298,6 @@ def openapi_command(app: str | None, indent: int, output: Path | None) -> None:
     openapi = getattr(application, "openapi", None)
     if not callable(openapi):
         raise click.UsageError(f"{import_string} is not a Heron app: it has no openapi().")
-    from heron.exceptions import HeronError
-
     try:
         document = openapi()
     except HeronError as exc:  # e.g. a type no schema can describe, named with its route
@@ -493,8 +318,6 @@ def openapi_command(app: str | None, indent: int, output: Path | None) -> None:
 
 
 def _interact(namespace: dict[str, Any], banner: str, interface: str) -> None:
-    import importlib.util
-
     if interface == "auto":
         has_ipython = importlib.util.find_spec("IPython") is not None
         interface = "ipython" if has_ipython and sys.stdin.isatty() else "python"
@@ -506,14 +329,13 @@ def _interact(namespace: dict[str, Any], banner: str, interface: str) -> None:
         click.echo(banner)
         ipython.start_ipython(argv=["--no-banner"], user_ns=namespace)
         return
-    import code
-
     # NOTE: as `python -i`: the user's PYTHONSTARTUP file runs in the shell's namespace.
     startup = os.environ.get("PYTHONSTARTUP")
     if startup and os.path.isfile(startup):
         with open(startup, encoding="utf-8") as file:
             exec(compile(file.read(), startup, "exec"), namespace)
     if sys.stdin.isatty():
+        # OPTIONAL: readline is missing on some platforms (Windows).
         import readline
         import rlcompleter
 
@@ -547,15 +369,13 @@ def _interact(namespace: dict[str, Any], banner: str, interface: str) -> None:
 )
 def shell_command(app: str | None, interface: str) -> None:
     """Start an interactive shell with ``app``, ``current_app`` and ``g`` defined."""
-    from heron.globals import current_app, g
-
     import_string, application = load_app(app)
     title = getattr(application, "title", type(application).__name__)
     banner = (
         f"Python {sys.version.split()[0]} on {sys.platform}\n"
         f"App: {import_string} ({title}); names: app, current_app, g"
     )
-    with _running(application) as call:
+    with running(application) as call:
         namespace = {
             "__name__": "__console__",
             "app": application,

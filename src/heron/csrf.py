@@ -1,9 +1,11 @@
 """CSRF protection: a per-session secret that unsafe requests from forms must carry back.
 
-Called by ``Heron.build_middleware_stack`` (:func:`install` appends :func:`check_request`
-to ``app.request_checks`` when protection is on), by templates (``csrf_token()``,
-``form.csrf_field``) and by apps (:func:`generate_csrf` for JavaScript clients); calls
-``heron.sessions`` for the session and ``heron.routing``'s matcher for the route.
+Plugged into the app by ``Heron.build_middleware_stack`` (:func:`install` appends
+:func:`check_request` to ``app.request_checks`` for the unsafe methods, reserves the token's
+form field and keeps WebSockets to the app's own origin, when protection is on); called by
+templates (``csrf_token()`` and ``csrf_field()``, template globals it registers;
+``form.csrf_field``) and by apps (:func:`generate_csrf` for JavaScript clients); reads the
+session and the matched route from the request. The core never imports this module.
 
 How it works:
 
@@ -43,7 +45,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from markupsafe import Markup
 
 from heron.exceptions import CSRFError, HeronError
-from heron.globals import shared_request
+from heron.globals import template_globals
+from heron.middleware.sessions import SessionMiddleware
+from heron.routing import Route
+from heron.sessions import current_session
 
 if TYPE_CHECKING:
     from heron.applications import Heron
@@ -97,7 +102,8 @@ def _decode(text: str) -> bytes:
 
 
 def _xor(data: bytes, pad: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(data, pad, strict=True))
+    # PERF: one big-integer XOR, not a generator over the bytes (33 calls less per check).
+    return (int.from_bytes(data) ^ int.from_bytes(pad)).to_bytes(len(data))
 
 
 def _stored_secret(session: MutableMapping[str, Any]) -> bytes | None:
@@ -108,8 +114,6 @@ def _stored_secret(session: MutableMapping[str, Any]) -> bytes | None:
 
 
 def _session_of(request: HTTPConnection | None) -> MutableMapping[str, Any]:
-    from heron.sessions import current_session
-
     try:
         return request.session if request is not None else current_session()
     except (AssertionError, HeronError) as exc:
@@ -189,30 +193,11 @@ def csrf_exempt(endpoint: _F) -> _F:
     return endpoint
 
 
-def _matched_route(request: Request) -> BaseRoute | None:
-    route: BaseRoute | None = request.scope.get("route")
-    if route is not None:
-        return route
-    # The router's general path matches after the request checks: match here.
-    from heron.matching import Match, iter_matches
-    from heron.routing import get_route_path
-
-    router = getattr(request.scope.get("app"), "router", None)
-    if router is None:
-        return None
-    # NOTE: _compiled() is Router's own matcher; read here, in the same package.
-    path = get_route_path(request.scope)
-    for candidate, match, _ in iter_matches(router._compiled(), request.scope, path):
-        if match is Match.FULL:
-            return candidate
-    return None
-
-
-def _is_protected(route: BaseRoute | None) -> bool:
-    from heron.routing import Route
-
+def _is_protected(route: BaseRoute | None, method: str) -> bool:
     if not isinstance(route, Route):
         return False  # unknown URL (404), a mount (its own business)
+    if route.methods is not None and method not in route.methods:
+        return False  # a 405 answers it
     if getattr(route, "options", {}).get("csrf") is False:
         return False
     return not getattr(route.endpoint, _EXEMPT_MARK, False)
@@ -230,7 +215,7 @@ def _form_media_type(request: Request) -> str | None:
 
 
 async def _form_field(request: Request, media: str) -> str | None:
-    request = shared_request(request)
+    # The connection's one Request: the form parsed here is the endpoint's.
     if media == "application/x-www-form-urlencoded":
         # Kept as bytes too, so an endpoint reading the raw body still can.
         await request.body()
@@ -278,8 +263,8 @@ def _check_origin(request: Request) -> None:
 async def check_request(request: Request) -> None:
     """Refuse an unsafe request that could come from another site without a valid token.
 
-    An entry of ``app.request_checks``: run after the route is resolved, before the
-    ``before_request`` hooks.
+    An entry of ``app.request_checks`` for the unsafe methods (its ``methods``): run after
+    the route is resolved, before the ``before_request`` hooks.
 
     Raises:
         CSRFError: 403, "CSRF origin not allowed", "CSRF token missing" or "CSRF token
@@ -289,7 +274,7 @@ async def check_request(request: Request) -> None:
     if request.method not in _UNSAFE_METHODS or "authorization" in request.headers:
         return
     media = _form_media_type(request)
-    if media is None or not _is_protected(_matched_route(request)):
+    if media is None or not _is_protected(request.scope.get("route"), request.method):
         return
     _check_origin(request)
     token = request.headers.get(HEADER_NAME)
@@ -297,9 +282,11 @@ async def check_request(request: Request) -> None:
         token = await _form_field(request, media)
     if not token:
         raise _refuse(request, "CSRF token missing", "no token in the form or the header")
-    if "session" not in request.scope:
-        raise HeronError("CSRF protection needs sessions: see heron.csrf")
-    secret = _stored_secret(request.session)
+    try:
+        session = request.session  # Heron's own sessions load here, on first use
+    except AssertionError:
+        raise HeronError("CSRF protection needs sessions: see heron.csrf") from None
+    secret = _stored_secret(session)
     given = _unmasked(token)
     if given is None:
         raise _refuse(request, "CSRF token invalid", "the token has a wrong length or characters")
@@ -307,6 +294,13 @@ async def check_request(request: Request) -> None:
         raise _refuse(request, "CSRF token invalid", "the session has no token (new or expired)")
     if not hmac.compare_digest(given, secret):
         raise _refuse(request, "CSRF token invalid", "the token is not this session's")
+
+
+# Only unsafe requests are checked: the app runs the check for these methods only.
+check_request.methods = _UNSAFE_METHODS  # type: ignore[attr-defined]
+
+# The template globals every app's templates see (see heron.globals.template_globals).
+template_globals.update(csrf_token=csrf_token, csrf_field=csrf_field)
 
 
 # ---------------------------------------------------------------- installation
@@ -319,17 +313,18 @@ def enabled_for(app: Heron) -> bool:
 
 
 def install(app: Heron) -> None:
-    """Add :func:`check_request` to ``app.request_checks`` when protection is on (once).
+    """Protect ``app`` when protection is on (once).
 
-    Called by ``Heron.build_middleware_stack``.
+    Adds :func:`check_request` to ``app.request_checks``, reserves the token's form field
+    (form models never see it) and keeps WebSocket handshakes to the app's own origin by
+    default (the session cookie authenticates them). Called by
+    ``Heron.build_middleware_stack``.
 
     Raises:
         HeronError: ``Heron(csrf=True)`` without sessions.
     """
     if not enabled_for(app) or check_request in app.request_checks:
         return
-    from heron.middleware.sessions import SessionMiddleware
-
     has_sessions = bool(app.secret_key) or any(
         isinstance(spec.cls, type) and issubclass(spec.cls, SessionMiddleware)
         for spec in app.user_middleware
@@ -339,3 +334,6 @@ def install(app: Heron) -> None:
             "Heron(csrf=True) needs sessions: give the app a secret_key, or add SessionMiddleware"
         )
     app.request_checks.append(check_request)
+    app.reserved_form_fields = app.reserved_form_fields | {FIELD_NAME}
+    if app.websocket_origins is None:
+        app.websocket_origins = ()

@@ -1,9 +1,10 @@
 """Error pages: HTML for browsers, FastAPI's JSON for everyone else.
 
-Called by the default exception handlers (``heron.exception_handlers``) and by
-``ServerErrorMiddleware`` for the 500 page; calls the app's Jinja environment when the app
-has an ``errors/`` template for the status. A request gets HTML only when its ``Accept``
-header prefers ``text/html`` over ``application/json`` *explicitly* (a browser's
+Called by the default exception handlers and the 500 page (``heron.exception_handlers``);
+calls the app's template renderer (``app.render_error_template``, which the app plugs in
+from its template battery) when the app has an ``errors/`` template for the status. A
+request gets HTML only when its ``Accept`` header prefers ``text/html`` over
+``application/json`` *explicitly* (a browser's
 ``text/html,…,*/*;q=0.8``); ``*/*``, no header, or anything that ties answers JSON, so API
 clients (and FastAPI's tests) see exactly FastAPI's bodies.
 
@@ -24,6 +25,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from heron.globals import bound_context
+from heron.requests import RequestContext
 from heron.responses import HTMLResponse, PlainTextResponse, Response
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ __all__ = [
     "error_page",
     "parse_accept",
     "prefers_html",
+    "prefers_json",
     "server_error_page",
     "wants_html",
 ]
@@ -101,6 +105,17 @@ def prefers_html(accept: str) -> bool:
     return _quality(ranges, "text", "html") > _quality(ranges, "application", "json")
 
 
+def prefers_json(accept: str | None) -> bool:
+    """Whether an ``Accept`` header explicitly prefers ``application/json`` to ``text/html``.
+
+    No header, ``*/*`` and browsers' headers do not; ``application/json`` does.
+    """
+    if not accept:
+        return False
+    ranges = parse_accept(accept)
+    return _quality(ranges, "application", "json") > _quality(ranges, "text", "html")
+
+
 def wants_html(scope: Scope) -> bool:
     """Whether the request's ``Accept`` header asks for an HTML error page."""
     values = [value for key, value in scope.get("headers", ()) if key == b"accept"]
@@ -165,31 +180,20 @@ def _render_template(
     request: Request, status_code: int, context: dict[str, Any]
 ) -> str | None:
     """The app's ``errors/<status>.html`` or ``errors/default.html``; None when there is
-    neither (or it fails: logged)."""
-    app = request.scope.get("app")
-    if getattr(app, "template_folder", None) is None:
+    neither, or no renderer (or it fails: logged)."""
+    render = getattr(request.scope.get("app"), "render_error_template", None)
+    if render is None:
         return None
-    import jinja2
-
-    from heron.globals import context_var
-    from heron.templating import render_template
-
     names = [f"errors/{status_code}.html", "errors/default.html"]
-    # The template may use url_for, g, request…: give it the request's context when the
-    # context globals are off.
-    token = None
-    if context_var.get() is None:
-        token = context_var.set([app, request.scope, request.receive, None, request])
+    # The template may use url_for, g, request…: it renders in the request's context.
+    ctx = RequestContext.of_request(request)
     try:
-        return render_template(names, **context)
-    except jinja2.TemplateNotFound:
-        return None
+        with bound_context(ctx):
+            page: str | None = render(names, context)
+            return page
     except Exception:
         logger.exception("The error page template for %s failed; using Heron's", status_code)
         return None
-    finally:
-        if token is not None:
-            context_var.reset(token)
 
 
 def error_page(

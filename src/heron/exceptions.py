@@ -24,6 +24,8 @@ The hierarchy::
     │   ├── WebSocketRequestValidationError  1008 close for bad input on a WebSocket
     │   └── ResponseValidationError          500: the handler broke its own response model
     ├── SubscriberOverflow                   a broadcast subscriber fell too far behind
+    ├── RangeNotSatisfiable                  a FileResponse's Range asks for no byte of the file
+    ├── RangeIgnored                         a FileResponse's Range is ignored (200, whole file)
     └── ClientDisconnect (OSError)           the request body could not be read any more
     HeronDeprecationWarning (UserWarning)    visible by default, unlike DeprecationWarning
 
@@ -52,6 +54,8 @@ __all__ = [
     "HeronError",
     "NoMatchFound",
     "OutsideContextError",
+    "RangeIgnored",
+    "RangeNotSatisfiable",
     "RequestValidationError",
     "ResponseValidationError",
     "SessionStoreUnavailable",
@@ -348,6 +352,18 @@ class SubscriberOverflow(Exception):
 
 class ClientDisconnect(OSError):
     """The client disconnected before its request body was read."""
+
+
+class RangeNotSatisfiable(Exception):
+    """The ``Range`` header asks for bytes outside the file (or is malformed)."""
+
+
+class RangeIgnored(Exception):
+    """The ``Range`` header is to be ignored: the whole file is sent with a 200.
+
+    For a range unit other than ``bytes`` (RFC 9110 14.2: MUST ignore) and for more than
+    ``MAX_RANGES`` ranges (a broken client or a denial-of-service attempt: MAY ignore).
+    """
 
 
 class ValidationException(Exception):

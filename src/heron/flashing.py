@@ -4,10 +4,11 @@ Called by handlers (``flash``) and templates (``get_flashed_messages``); calls
 ``heron.sessions`` for the current request's session. Flask's functions and semantics:
 messages are kept in the session under ``"_flashes"`` as ``(category, message)`` pairs, and
 the first ``get_flashed_messages`` call of a request takes them all out of the session
-(later calls in the same request see the same list, filtered as asked).
+(later calls in the same request see the same list, filtered as asked: the request's
+context keeps what was taken, ``ctx.flashes``).
 
-Both functions find the session of the request being handled through the context variable
-``SessionMiddleware`` sets, or take ``request=`` explicitly.
+Both functions find the session of the request being handled through its context (the
+context globals), or take ``request=`` explicitly.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from heron.sessions import Session, current_session
+from heron.globals import current_context
+from heron.requests import CONTEXT_KEY, RequestContext
+from heron.sessions import current_session
 
 if TYPE_CHECKING:
     from heron.requests import HTTPConnection
@@ -88,18 +91,27 @@ def get_flashed_messages(
         HeronError: No request with a session is being handled and no ``request`` given.
     """
     session = _session(request)
-    flashes = session._flashes if isinstance(session, Session) else None
+    ctx = _context(request)
+    flashes = ctx.flashes if ctx is not None else None
     if flashes is None:
         stored = session.pop(_KEY) if _KEY in session else []
         flashes = [(str(category), str(message)) for category, message in _pairs(stored)]
-        if isinstance(session, Session):
-            session._flashes = flashes
+        if ctx is not None:
+            ctx.flashes = flashes
     if category_filter:
         wanted = set(category_filter)
         flashes = [pair for pair in flashes if pair[0] in wanted]
     if with_categories:
         return list(flashes)
     return [message for _, message in flashes]
+
+
+def _context(request: HTTPConnection | None) -> RequestContext | None:
+    """The context that keeps this request's taken messages (None: none to keep them)."""
+    if request is not None:
+        found: RequestContext | None = request.scope.get(CONTEXT_KEY)
+        return found
+    return current_context("get_flashed_messages")
 
 
 def _pairs(stored: Any) -> list[tuple[Any, Any]]:

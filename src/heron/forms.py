@@ -36,10 +36,13 @@ from pydantic import AnyUrl, BaseModel, Field, SecretBytes, SecretStr, create_mo
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from heron.csrf import csrf_field
 from heron.datastructures import UploadFile
 from heron.dependencies.solving import is_json_content
+from heron.error_pages import prefers_json
 from heron.exceptions import FormError, HeronError, HTTPError, RequestValidationError
 from heron.globals import enable
+from heron.responses import HTMLResponse
 
 if TYPE_CHECKING:
     from heron.dependencies.models import BodyField, Dependant
@@ -55,9 +58,6 @@ __all__ = [
     "field_specs",
     "prefers_json",
 ]
-
-# A form page is rendered with the request's context globals (request, session, url_for).
-enable()
 
 _UNIONS = (typing.Union, types.UnionType)
 _SEQUENCES = (list, set, tuple, frozenset, Sequence, typing.Sequence)
@@ -467,8 +467,6 @@ class HTMLForm:
     @property
     def csrf_field(self) -> Markup:
         """The hidden input carrying this session's CSRF token (see ``heron.csrf``)."""
-        from heron.csrf import csrf_field
-
         return csrf_field()
 
     def __getitem__(self, key: str) -> BoundField:
@@ -496,23 +494,6 @@ class HTMLForm:
 
     def __repr__(self) -> str:
         return f"<HTMLForm {self.model.__name__} errors={self.errors!r}>"
-
-
-# ---------------------------------------------------------------- content negotiation
-
-
-def prefers_json(accept: str | None) -> bool:
-    """Whether an ``Accept`` header explicitly prefers ``application/json`` to ``text/html``.
-
-    No header, ``*/*`` and browsers' headers do not; ``application/json`` does.
-    """
-    if not accept:
-        return False
-    # NOTE: the error pages' Accept parser (bounded, never raises), reused.
-    from heron.error_pages import _quality, parse_accept
-
-    ranges = parse_accept(accept)
-    return _quality(ranges, "application", "json") > _quality(ranges, "text", "html")
 
 
 # ---------------------------------------------------------------- the route's page
@@ -635,6 +616,8 @@ class FormPage:
     """
 
     def __init__(self, template: str, plan: Dependant) -> None:
+        # The page renders with the request's context globals (request, session, url_for).
+        enable()
         self.template = template
         self.model = _form_model(plan)
         self.reads_form = any(d.body_mode == "form" for d in _walk(plan))
@@ -656,7 +639,7 @@ class FormPage:
             return None
         if is_json_content(request.scope) or prefers_json(request.headers.get("accept")):
             return None
-        from heron.responses import HTMLResponse
+        # PERF: Jinja2 takes ~50 ms to import; it loads with the first page rendered.
         from heron.templating import render_template_async
 
         status, field_errors, form_errors = found

@@ -1,32 +1,47 @@
-"""The incoming connection and request, built lazily from the ASGI scope.
+"""The incoming connection: its ``Request`` and the ``RequestContext`` Heron keeps for it.
 
-Called by endpoints, dependencies and middleware that ask for a ``Request``; calls
-``datastructures`` (parsing) and ``formparsers`` (forms). Nothing is parsed until a
-property is read: a handler that never touches ``request.headers`` never pays for them.
+Called by endpoints, dependencies and middleware that ask for a ``Request``, and by every
+step of the request path (they take the :class:`RequestContext`); calls ``datastructures``
+(parsing) and ``formparsers`` (forms). Nothing is parsed until a property is read: a
+handler that never touches ``request.headers`` never pays for them.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncGenerator, Awaitable, Coroutine, Generator, Iterator, Mapping
-from contextlib import AbstractAsyncContextManager
+from collections.abc import (
+    AsyncGenerator,
+    Awaitable,
+    Coroutine,
+    Generator,
+    Iterator,
+    Mapping,
+    MutableMapping,
+)
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import anyio
 
+from heron.background import BackgroundTasks
 from heron.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from heron.exceptions import ClientDisconnect, HTTPError
+from heron.formparsers import parse_form
+from heron.responses import Response
 from heron.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from heron.applications import Heron
+    from heron.websockets import WebSocket
 
 __all__ = [
+    "CONTEXT_KEY",
     "ClientDisconnect",
     "FormCall",
     "HTTPConnection",
     "Request",
+    "RequestContext",
     "cookie_parser",
     "read_body",
 ]
@@ -175,10 +190,17 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def session(self) -> dict[str, Any]:
-        """The session, when a session middleware is installed."""
-        if "session" not in self.scope:
-            raise AssertionError("SessionMiddleware must be installed to access request.session")
-        return cast("dict[str, Any]", self.scope["session"])
+        """The session, when the app has sessions (a ``secret_key`` or ``SessionMiddleware``)."""
+        session = self.scope.get("session")
+        if session is None:
+            # Heron's own cookie sessions load on first use, through the context.
+            ctx: RequestContext | None = self.scope.get(CONTEXT_KEY)
+            session = ctx.find_session() if ctx is not None else None
+            if session is None:
+                raise AssertionError(
+                    "SessionMiddleware must be installed to access request.session"
+                )
+        return cast("dict[str, Any]", session)
 
     @property
     def auth(self) -> Any:
@@ -342,8 +364,6 @@ class Request(HTTPConnection):
         self, max_files: int | float, max_fields: int | float, max_part_size: int
     ) -> FormData:
         if self._form is None:
-            from heron.formparsers import parse_form
-
             self._form = await parse_form(
                 self.headers,
                 self.stream(),
@@ -362,8 +382,6 @@ class Request(HTTPConnection):
     async def is_disconnected(self) -> bool:
         """Whether the client has gone away (checks without blocking)."""
         if not self._is_disconnected:
-            import anyio
-
             message: Message = {}
             with anyio.CancelScope() as cs:
                 cs.cancel()
@@ -485,3 +503,230 @@ async def _receive_before(receive: Receive, deadline: float) -> Message:
 def _max_body_size(scope: Scope) -> int | None:
     app = scope.get("app")
     return getattr(app, "max_body_size", None)
+
+
+# ---------------------------------------------------------------- the request context
+
+#: The scope key under which a connection's :class:`RequestContext` crosses ASGI layers
+#: that are not Heron's (user middleware, router middleware, mounted apps). Heron's own
+#: steps take the context as a parameter; this key is how an ASGI entry of Heron's finds
+#: it again (:meth:`RequestContext.of`).
+CONTEXT_KEY = "heron.context"
+
+
+class RequestContext:
+    """Everything Heron keeps for one connection, handed to every step of its path.
+
+    Created once per connection, by the application's entry when the app has web-classic
+    layers (sessions, hooks, request checks, the context globals), otherwise by the first
+    step that needs one (a route handler with dependencies, a router's layer) through
+    :meth:`of`. It holds the one :class:`Request` of the connection (so a body or a form
+    read by a check is there for the endpoint), the session, the flashed messages taken
+    out of it, the exit stacks of ``yield`` dependencies, the exception handlers of the
+    routers the route is under, and what solving the endpoint's arguments produced.
+
+    Args:
+        app: The application serving the connection (None for a router served alone).
+        scope: The ASGI connection scope.
+        receive: The ASGI receive callable.
+        send: The ASGI send callable.
+
+    Attributes:
+        app: The application.
+        scope: The scope, as the current step received it.
+        receive: The receive callable, as the current step received it.
+        send: The send callable, as the current step received it.
+        exception_handlers: The exception handler mappings of the routers the route is
+            under, outermost first (a router's layer adds its own).
+        request_stack: The exit stack of request-scoped ``yield`` dependencies.
+        function_stack: The exit stack of ``scope="function"`` ``yield`` dependencies.
+        websocket: The ``WebSocket`` of a WebSocket connection, once made.
+        errors: Validation errors collected while solving the endpoint's arguments.
+        cache: Dependency values by cache key (``use_cache=True``).
+        sub_response: The response whose status, headers and cookies dependencies set.
+        background: The background tasks of the request.
+        form_response: The page a ``form_template=`` route answers refused input with.
+        flashes: The flashed messages taken out of the session by this request.
+    """
+
+    __slots__ = (
+        "_body",
+        "_request",
+        "_session",
+        "app",
+        "background",
+        "cache",
+        "errors",
+        "exception_handlers",
+        "flashes",
+        "form_response",
+        "function_stack",
+        "receive",
+        "request_stack",
+        "scope",
+        "send",
+        "sub_response",
+        "websocket",
+    )
+
+    def __init__(self, app: Heron | None, scope: Scope, receive: Receive, send: Send) -> None:
+        self.app = app
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        self._request: Request | None = None
+        self._body: bytes | None = None
+        self._session: MutableMapping[str, Any] | None = None
+        self.exception_handlers: tuple[Mapping[Any, Any], ...] = ()
+        self.request_stack: AsyncExitStack | None = None
+        self.function_stack: AsyncExitStack | None = None
+        self.websocket: WebSocket | None = None
+        self.errors: list[Any] = []
+        self.cache: dict[Any, Any] = {}
+        self.sub_response: Response | None = None
+        self.background: BackgroundTasks | None = None
+        self.form_response: Response | None = None
+        self.flashes: list[tuple[str, str]] | None = None
+        scope[CONTEXT_KEY] = self
+
+    @classmethod
+    def of(cls, scope: Scope, receive: Receive, send: Send) -> RequestContext:
+        """The context of the connection ``scope`` belongs to, made if it has none yet.
+
+        Called by Heron's ASGI entries that may sit behind foreign middleware: the
+        context then takes the ``scope``, ``receive`` and ``send`` this layer was given
+        (a middleware may have wrapped them), and so does its ``Request`` while its body
+        is untouched.
+        """
+        ctx: RequestContext | None = scope.get(CONTEXT_KEY)
+        if ctx is None:
+            return cls(scope.get("app"), scope, receive, send)
+        if ctx.receive is not receive or ctx.send is not send or ctx.scope is not scope:
+            ctx._rebind(scope, receive, send)
+        return ctx
+
+    @classmethod
+    def of_request(cls, request: Request) -> RequestContext:
+        """The context ``request`` belongs to, made around it if it has none."""
+        ctx: RequestContext | None = request.scope.get(CONTEXT_KEY)
+        if ctx is None:
+            ctx = cls(request.scope.get("app"), request.scope, request.receive, request._send)
+            ctx._request = request
+        return ctx
+
+    def _rebind(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+        request = self._request
+        if request is not None and request._body is None and not request._stream_consumed:
+            # NOTE: made by an outer layer (the `request` global in a middleware): the
+            # endpoint reads the body through what this layer receives.
+            request.scope = scope
+            request._receive = receive
+            request._send = send
+
+    # ------------------------------------------------------------ the request
+
+    @property
+    def request(self) -> Request:
+        """The connection's one ``Request`` (made on first use, shared by every step)."""
+        request = self._request
+        if request is None:
+            request = self._request = Request(self.scope, self.receive, self.send)
+            if self._body is not None:
+                request._body = self._body  # read by the solver already
+        return request
+
+    def has_request(self) -> bool:
+        """Whether the ``Request`` was made (a step asked for it)."""
+        return self._request is not None
+
+    def use_request(self, request: Request) -> None:
+        """Make ``request`` the connection's ``Request`` (a route class's own subclass)."""
+        if self._body is not None and request._body is None:
+            request._body = self._body
+        self._request = request
+
+    @property
+    def received_body(self) -> bytes | None:
+        """The body, if a step read it whole (for the errors of a refused body)."""
+        if self._request is not None:
+            return self._request._body
+        return self._body
+
+    async def body(self) -> bytes:
+        """The request body, read once (no ``Request`` is made for it).
+
+        Raises:
+            HTTPError: 413 past the app's ``max_body_size``; 408 past its
+                ``body_read_timeout``.
+            ClientDisconnect: The client went away first.
+        """
+        if self._request is not None:
+            return await self._request.body()
+        if self._body is None:
+            # PERF: no Request object unless a step asks for it (items-post: -2 calls).
+            limit = getattr(self.app, "max_body_size", None)
+            self._body = await read_body(self.receive, limit, self.scope)
+        return self._body
+
+    async def close(self) -> None:
+        """Close the uploaded files of a form the request parsed."""
+        if self._request is not None:
+            await self._request.close()
+
+    # ------------------------------------------------------------ the session
+
+    def find_session(self) -> MutableMapping[str, Any] | None:
+        """The session: Heron's own (loaded on first use), else a middleware's; None if none.
+
+        The app's ``session_interface`` (``Heron(secret_key=...)``) loads it the first time
+        a step asks, so a request that never reads its session never verifies a cookie.
+        A session another middleware put in ``scope["session"]`` is found there.
+        """
+        session = self._session
+        if session is not None:
+            return session
+        session = cast("MutableMapping[str, Any] | None", self.scope.get("session"))
+        if session is None:
+            interface = getattr(self.app, "session_interface", None)
+            if interface is None or self.scope["type"] not in ("http", "websocket"):
+                return None
+            session = interface.open_session(self)
+            # COMPAT(starlette): where request.session and other middleware look.
+            self.scope["session"] = session
+        self._session = session
+        return session
+
+    def set_session(self, session: MutableMapping[str, Any]) -> None:
+        """Make ``session`` the connection's session (a session middleware loaded it)."""
+        self._session = session
+        self.scope["session"] = session
+
+    @property
+    def session_loaded(self) -> MutableMapping[str, Any] | None:
+        """The session if a step loaded it, else None (nothing to save)."""
+        return self._session
+
+    # ------------------------------------------------------------ what solving produces
+
+    def get_sub_response(self) -> Response:
+        """The response whose headers, cookies and status apply to the final one."""
+        if self.sub_response is None:
+            response = Response()
+            response.status_code = None  # type: ignore[assignment]
+            self.sub_response = response
+        return self.sub_response
+
+    def get_background(self) -> BackgroundTasks:
+        """The background tasks of this request."""
+        if self.background is None:
+            self.background = BackgroundTasks()
+        return self.background
+
+    @property
+    def reserved_form_fields(self) -> frozenset[str]:
+        """Form keys that are Heron's, not the endpoint's (the CSRF token, when checked)."""
+        fields: frozenset[str] = getattr(self.app, "reserved_form_fields", frozenset())
+        return fields

@@ -12,7 +12,7 @@ import http.cookies
 import os
 import re
 import stat
-from collections.abc import AsyncIterable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime, formatdate, parsedate_to_datetime
 from mimetypes import guess_type
@@ -25,7 +25,7 @@ import pydantic_core
 from heron.background import BackgroundTask
 from heron.concurrency import iterate_in_threadpool
 from heron.datastructures import URL, Headers, MutableHeaders, encode_header, validate_header
-from heron.exceptions import ClientDisconnect
+from heron.exceptions import ClientDisconnect, HeronError, RangeIgnored, RangeNotSatisfiable
 from heron.types import Message, Receive, Scope, Send
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "make_response",
 ]
 
 
@@ -377,16 +378,65 @@ async def _close_iterator(iterator: Any) -> None:
         await aclose()
 
 
-class RangeNotSatisfiable(Exception):
-    """The ``Range`` header asks for bytes outside the file (or is malformed)."""
+def make_response(*args: Any) -> Response:
+    """A ``Response`` from what a Flask view returns (Flask's ``make_response``).
 
+    ``str``/``bytes`` is HTML, ``dict``/``list`` JSON, an iterator streams HTML, a
+    ``Response`` is used as it is; a tuple ``(body, status)``, ``(body, headers)`` or
+    ``(body, status, headers)`` adds a status and headers (to a ``Response`` body too).
+    Several arguments are taken as that tuple: ``make_response("Hi", 201)``.
 
-class RangeIgnored(Exception):
-    """The ``Range`` header is to be ignored: the whole file is sent with a 200.
+    Args:
+        *args: The view's return value, or its parts.
 
-    For a range unit other than ``bytes`` (RFC 9110 14.2: MUST ignore) and for more than
-    ``MAX_RANGES`` ranges (a broken client or a denial-of-service attempt: MAY ignore).
+    Returns:
+        The response.
+
+    Raises:
+        HeronError: ``None``, a tuple of another length, or a type Flask does not accept.
     """
+    raw: Any = args[0] if len(args) == 1 else args
+    if isinstance(raw, Response):
+        return raw
+    status: int | None = None
+    headers: dict[str, str] | None = None
+    if isinstance(raw, tuple):
+        raw, status, headers = _view_tuple(raw)
+        if isinstance(raw, Response):
+            if status is not None:
+                raw.status_code = status
+            if headers:
+                raw.headers.update(headers)
+            return raw
+    code = 200 if status is None else status
+    if isinstance(raw, str | bytes):
+        return HTMLResponse(raw, status_code=code, headers=headers)
+    if isinstance(raw, dict | list):
+        return JSONResponse(raw, status_code=code, headers=headers)
+    if isinstance(raw, Iterator | AsyncIterator):
+        return StreamingResponse(raw, status_code=code, headers=headers, media_type="text/html")
+    if raw is None:
+        raise HeronError("The view function did not return a valid response (it returned None)")
+    raise HeronError(f"The view function returned an unsupported type: {type(raw).__name__}")
+
+
+def _view_tuple(raw: tuple[Any, ...]) -> tuple[Any, int | None, dict[str, str] | None]:
+    """``(body, status, headers)`` of a view's tuple (either may be None)."""
+    status: Any = None
+    headers: Any = None
+    if len(raw) == 3:
+        body, status, headers = raw
+    elif len(raw) == 2:
+        body, second = raw
+        if isinstance(second, int):
+            status = second
+        else:
+            headers = second
+    else:
+        raise HeronError(
+            "A view's tuple must be (body, status), (body, headers) or (body, status, headers)"
+        )
+    return body, status, dict(headers) if headers is not None else None
 
 
 #: The most ranges one ``Range`` header may ask for before it is ignored.

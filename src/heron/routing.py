@@ -1,10 +1,13 @@
 """Routes and routers: registration, matching, dispatch — nothing else.
 
-Called by ``applications.Heron`` (the innermost app of its middleware stack); calls the
-route handlers built by ``handlers``. Matching is compiled once per router version
-(``Matcher``): static paths are a dict lookup, dynamic paths one combined regex whose
-matching alternative names the route, so a request never scans routes one by one.
+Called by ``applications.Heron`` (the innermost app of its middleware stack, and its hook
+layer, which resolves the route first); calls the route handlers built by ``handlers``
+(HTTP) and ``websockets`` (WebSocket). Matching is compiled once per router version
+(``matching.Matcher``): static paths are a dict lookup, dynamic paths one combined regex
+whose matching alternative names the route, so a request never scans routes one by one.
 Mounts and hosts keep their registration order around those compiled blocks.
+:meth:`Router.resolve` is the one place a request's route is found; the router's 404,
+405 and slash redirects are answered through ``heron.exception_handlers``.
 """
 
 from __future__ import annotations
@@ -13,23 +16,29 @@ import functools
 import inspect
 import re
 import weakref
-from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from heron._include import RouterInclude
 from heron._route_options import inherit_options, set_route_doc_options
 from heron.convertors import compile_path, flask_to_heron_path
 from heron.datastructures import URL, Headers, URLPath
 from heron.decorators import RouteDecorators, TemplateDecorators
+from heron.dependencies.analysis import add_route_dependencies, analyze_endpoint, finish_endpoint
+from heron.exception_handlers import respond_to_exception
 from heron.exceptions import HeronError, HTTPError, NoMatchFound, WebSocketException
-from heron.handlers import request_response, route_handler_app, websocket_session
+from heron.handlers import APIHandler, request_response, route_handler_app
 from heron.hooks import _UNSET as _DEFAULT_GROUP, RouterScope
 from heron.matching import Match, Matcher, iter_matches
-from heron.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from heron.requests import RequestContext
+from heron.responses import JSONResponse, RedirectResponse, Response
+from heron.serialization import serializer_for
 from heron.types import ASGIApp, Receive, Scope, Send
+from heron.utils import generate_unique_id
+from heron.websockets import websocket_api_handler, websocket_session
 
 if TYPE_CHECKING:
-    from heron._include import RouterInclude
     from heron.middleware import Middleware
     from heron.requests import Request
 
@@ -72,6 +81,9 @@ class BaseRoute:
     name: str | None = None
     include_in_schema: bool = False
     is_path_route = False  # a Route or WebSocketRoute, compiled into the matcher's blocks
+    # What include_router gives its copies (see heron._include): FastAPI's route options.
+    is_api_route = False
+    is_api_websocket_route = False
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Whether this route handles ``scope``, and the scope keys it sets."""
@@ -178,9 +190,20 @@ class Route(_PathRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods is not None and scope["method"] not in self.methods:
-            await _method_not_allowed(scope, receive, send, self.methods)
+            await _method_not_allowed(scope, receive, send, methods=self.methods)
             return
         await self.app(scope, receive, send)
+
+    def with_prefix(self, prefix: str, *, middleware: Sequence[Middleware] = ()) -> Route:
+        """A copy under ``prefix``, inside ``middleware`` (used by ``include_router``)."""
+        return Route(
+            prefix + self.path,
+            self.endpoint,
+            methods=self.methods,
+            name=self.name,
+            include_in_schema=self.include_in_schema,
+            middleware=[*middleware, *self.middleware],
+        )
 
     def __repr__(self) -> str:
         methods = sorted(self.methods or [])
@@ -228,6 +251,17 @@ class WebSocketRoute(_PathRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+    def with_prefix(
+        self, prefix: str, *, middleware: Sequence[Middleware] = ()
+    ) -> WebSocketRoute:
+        """A copy under ``prefix``, inside ``middleware`` (used by ``include_router``)."""
+        return WebSocketRoute(
+            prefix + self.path,
+            self.endpoint,
+            name=self.name,
+            middleware=[*middleware, *self.middleware],
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
@@ -318,6 +352,10 @@ class Mount(BaseRoute):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+    def with_prefix(self, prefix: str, *, middleware: Sequence[Middleware] = ()) -> Mount:
+        """A copy under ``prefix``, inside ``middleware`` (used by ``include_router``)."""
+        return Mount(prefix + self.path, app=self.app, name=self.name, middleware=middleware)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r}, app={self.app!r})"
@@ -460,6 +498,12 @@ class Router:
         """Serve ``app`` for requests to ``host``."""
         self.add_route(Host(host, app=app, name=name))
 
+    def included_routers(self) -> Iterator[APIRouter]:
+        """The routers included in this one, depth first."""
+        for _, link in self._includes:
+            yield link.router
+            yield from link.router.included_routers()
+
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         """The path of route ``name`` with these path parameters.
 
@@ -481,74 +525,74 @@ class Router:
             matcher = self._matcher = Matcher(self.routes)
         return matcher
 
-    def resolve_fast(self, scope: Scope) -> ASGIApp | None:
-        """The handler of the common case, or None for the general path.
+    def resolve(self, scope: Scope) -> ASGIApp:
+        """The app that answers ``scope``: the matched route's, else a 405, a redirect or 404.
 
-        The common case is an HTTP request fully matched by the first block of path routes:
-        one dict lookup (static path) or one regex (dynamic path). Sets the scope's
-        ``path_params`` and ``endpoint`` when it finds one. A plain function, so
-        ``Heron.__call__`` can use it without an extra coroutine per request.
+        Sets the scope's ``route``, ``endpoint`` and ``path_params`` when a route matches.
+        The common case (an HTTP request fully matched by the first block of path routes)
+        is one dict lookup or one regex; the rest goes through every candidate in order.
         """
         matcher = self._matcher
         if matcher is None:
             matcher = self._compiled()
-        if matcher.head is None or scope["type"] != "http":
-            return None
-        path = get_route_path(scope) if scope.get("root_path") else scope["path"]
-        found = matcher.head.find(path, scope["method"])
-        if found is None:
-            return None
-        route, params = found
-        outer = scope.get("path_params")
-        scope["path_params"] = {**outer, **params} if outer else params
-        scope["endpoint"] = route.endpoint  # type: ignore[attr-defined]
-        # COMPAT(starlette): the matched route, for metrics (``scope["route"].path``).
-        scope["route"] = route
-        return route.app  # type: ignore[attr-defined,no-any-return]
+        head = matcher.head
+        if head is not None and scope["type"] == "http":
+            path = get_route_path(scope) if scope.get("root_path") else scope["path"]
+            # PERF: a static path is one dict lookup, here (a call less per request).
+            by_method = head.fast_static.get(path)
+            found = head.find(path, scope["method"]) if by_method is None else None
+            route = by_method.get(scope["method"]) if by_method is not None else None
+            if route is not None or found is not None:
+                params: dict[str, Any] = {}
+                if found is not None:
+                    route, params = found
+                outer = scope.get("path_params")
+                scope["path_params"] = {**outer, **params} if outer else params
+                scope["endpoint"] = route.endpoint  # type: ignore[union-attr]
+                # COMPAT(starlette): the matched route, for metrics (``scope["route"].path``).
+                scope["route"] = route
+                return route.app  # type: ignore[union-attr,no-any-return]
+        return self._resolve_in_order(scope)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self.resolve_fast(scope)
-        if handler is not None:
-            await handler(scope, receive, send)
-            return
-        await self._dispatch(scope, receive, send)
-
-    async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def _resolve_in_order(self, scope: Scope) -> ASGIApp:
         """The general path: every candidate in order, partial matches, slashes, 404."""
-        scope_type = scope["type"]
-        if scope_type == "lifespan":
-            if self.lifespan_app is None:
-                raise HeronError("Router does not handle lifespan; use Heron(lifespan=...)")
-            await self.lifespan_app(scope, receive, send)
-            return
         if "router" not in scope:
             scope["router"] = self
         path = get_route_path(scope)
         partial: tuple[BaseRoute, Scope] | None = None
+        allowed: set[str] = set()  # the methods of every route at the path, for a 405
         for route, match, child in iter_matches(self._compiled(), scope, path):
             if match is Match.FULL:
                 scope.update(child)
                 scope["route"] = route
-                await route.handle(scope, receive, send)
-                return
+                return route.handle
+            allowed.update(getattr(route, "methods", None) or ())
             if partial is None:
                 partial = route, child
         if partial is not None:
             route, child = partial
             scope.update(child)
             scope["route"] = route
-            await route.handle(scope, receive, send)
-            return
-        if self.redirect_slashes and path != "/" and scope_type == "http":
+            # NOTE: RFC 9110's Allow lists every method the path supports; FastAPI's lists
+            # the first route's only (docs/compatibility.md).
+            return functools.partial(_method_not_allowed, methods=allowed)
+        if self.redirect_slashes and path != "/" and scope["type"] == "http":
             other = path.rstrip("/") if path.endswith("/") else path + "/"
             if any(True for _ in iter_matches(self._compiled(), {**scope, "path": other}, other)):
-                await _redirect_to(scope, receive, send, other, path)
-                return
-        await self.default(scope, receive, send)
+                return functools.partial(_redirect_to, new_path=other, path=path)
+        return self.default
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            if self.lifespan_app is None:
+                raise HeronError("Router does not handle lifespan; use Heron(lifespan=...)")
+            await self.lifespan_app(scope, receive, send)
+            return
+        await self.resolve(scope)(scope, receive, send)
 
 
 async def _redirect_to(
-    scope: Scope, receive: Receive, send: Send, new_path: str, path: str
+    scope: Scope, receive: Receive, send: Send, *, new_path: str, path: str
 ) -> None:
     url = URL(scope=scope)
     full = url.path[: len(url.path) - len(path)] + new_path if url.path.endswith(path) else new_path
@@ -562,31 +606,20 @@ async def _redirect_to(
 # ---------------------------------------------------------------- fallbacks
 
 
-async def _error_response(scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
-    app = scope.get("app")
-    responder: Callable[[Scope, Receive, Send, Exception], Awaitable[None]] | None = getattr(
-        app, "respond_to_exception", None
-    )
-    if responder is not None:
-        await responder(scope, receive, send, exc)
-        return
-    assert isinstance(exc, HTTPError)
-    response = PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
-    await response(scope, receive, send)
-
-
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    ctx = RequestContext.of(scope, receive, send)
     if scope["type"] == "websocket":
-        await _error_response(scope, receive, send, WebSocketException(code=1000))
+        await respond_to_exception(ctx, WebSocketException(code=1000))
         return
-    await _error_response(scope, receive, send, HTTPError(404))
+    await respond_to_exception(ctx, HTTPError(404))
 
 
 async def _method_not_allowed(
-    scope: Scope, receive: Receive, send: Send, methods: Collection[str]
+    scope: Scope, receive: Receive, send: Send, *, methods: Collection[str]
 ) -> None:
     headers = {"Allow": ", ".join(sorted(methods))}
-    await _error_response(scope, receive, send, HTTPError(405, headers=headers))
+    ctx = RequestContext.of(scope, receive, send)
+    await respond_to_exception(ctx, HTTPError(405, headers=headers))
 
 
 # ---------------------------------------------------------------- the API layer
@@ -610,6 +643,7 @@ class APIRoute(Route):
             …), kept for the OpenAPI layer.
     """
 
+    is_api_route = True
     # FastAPI's documentation attributes, set from the options (see heron._route_options).
     summary: str | None
     description: str
@@ -636,9 +670,6 @@ class APIRoute(Route):
         middleware: Sequence[Middleware] | None = None,
         **options: Any,
     ) -> None:
-        from heron.dependencies.analysis import analyze_endpoint, finish_endpoint
-        from heron.handlers import api_handler
-
         # COMPAT(fastapi): any path, for OpenAPI callbacks ("{$callback_url}/invoices") and
         # webhooks ("new-subscription"), which are documented and never served.
         name = _endpoint_name(endpoint) if name is None else name
@@ -656,19 +687,19 @@ class APIRoute(Route):
         self.methods = _with_head(methods or ["GET"])
         self.dependant = analyze_endpoint(endpoint, self.param_convertors)
         self.dependencies = list(options.get("dependencies") or [])
-        _add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
+        add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
         finish_endpoint(
             self.dependant, strict_content_type=options.get("strict_content_type", True)
         )
-        self.handler = api_handler(
+        self.handler = APIHandler(
             self.dependant,
             response_class=self.response_class,
             status_code=status_code,
             flask_style=flask_style,
-            serializer=_serializer_for(self.dependant, options, flask_style),
+            serializer=serializer_for(self.dependant, options, flask_style),
             form_template=options.get("form_template"),
         )
-        self.app: ASGIApp = self.handler
+        self.app: ASGIApp = self.handler.app  # the entry the handler chose for this route
         if type(self).get_route_handler is not APIRoute.get_route_handler:
             # COMPAT(fastapi): a route class wrapping get_route_handler() (custom Request
             # classes, response post-processing) is served through its wrapper; the others
@@ -688,8 +719,6 @@ class APIRoute(Route):
     @property
     def unique_id(self) -> str:
         """``operation_id``, else the ``generate_unique_id_function``'s id for this route."""
-        from heron.utils import generate_unique_id
-
         return self.operation_id or (self.generate_unique_id_function or generate_unique_id)(self)
 
     def with_prefix(self, prefix: str, **overrides: Any) -> APIRoute:
@@ -719,56 +748,6 @@ class APIRoute(Route):
         )
 
 
-_UNSET: Any = object()
-
-
-def _serializer_for(dependant: Any, options: dict[str, Any], flask_style: bool) -> Any:
-    """The route's response serializer: ``response_model=`` or the return annotation."""
-    from heron.handlers import _response_model_of
-    from heron.serialization import ResponseSerializer
-
-    model = options.get("response_model", _UNSET)
-    if model is _UNSET:
-        model = None if flask_style else _response_model_of(dependant)
-    return ResponseSerializer(
-        model,
-        include=options.get("response_model_include"),
-        exclude=options.get("response_model_exclude"),
-        by_alias=options.get("response_model_by_alias", True),
-        exclude_unset=options.get("response_model_exclude_unset", False),
-        exclude_defaults=options.get("response_model_exclude_defaults", False),
-        exclude_none=options.get("response_model_exclude_none", False),
-    )
-
-
-def _add_route_dependencies(
-    dependant: Any, dependencies: Sequence[Any], path_param_names: Collection[str]
-) -> None:
-    """Put ``dependencies=[Depends(...)]`` of the route, its routers and the app first."""
-    if not dependencies:
-        return
-    from heron.dependencies.analysis import get_dependant
-    from heron.dependencies.models import SubDependency
-    from heron.params import Security
-
-    subs = []
-    for marker in dependencies:
-        scopes = list(marker.scopes) if isinstance(marker, Security) else []
-        sub = get_dependant(
-            marker.dependency,
-            path_param_names,
-            security_scopes=scopes,
-            use_cache=marker.use_cache,
-            scope=marker.scope,
-        )
-        subs.append(SubDependency(None, sub))
-    dependant.dependencies[:0] = subs
-    dependant.needs_exit_stack = dependant.needs_exit_stack or any(
-        sub.dependant.needs_exit_stack for sub in subs
-    )
-    dependant.has_params = True
-
-
 class APIWebSocketRoute(WebSocketRoute):
     """A WebSocket route whose arguments come from the endpoint's signature.
 
@@ -783,6 +762,8 @@ class APIWebSocketRoute(WebSocketRoute):
         middleware: Middleware wrapping only this route.
     """
 
+    is_api_websocket_route = True
+
     def __init__(
         self,
         path: str,
@@ -792,14 +773,11 @@ class APIWebSocketRoute(WebSocketRoute):
         dependencies: Sequence[Any] | None = None,
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
-        from heron.dependencies import analyze_endpoint
-        from heron.handlers import websocket_api_handler
-
         _PathRoute.__init__(self, path, _endpoint_name(endpoint) if name is None else name)
         self.endpoint = endpoint
         self.dependencies = list(dependencies or [])
         self.dependant = analyze_endpoint(endpoint, self.param_convertors)
-        _add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
+        add_route_dependencies(self.dependant, self.dependencies, self.param_convertors)
         self.app = websocket_api_handler(self.dependant)
         self.middleware = list(middleware or ())
         for spec in reversed(self.middleware):
@@ -969,8 +947,6 @@ class APIRouter(RouterScope, RouteDecorators, TemplateDecorators, Router):
             *self.extra_options.get("dependencies", []),
             *options.pop("dependencies", []),
         ]
-        from heron._include import RouterInclude
-
         link = RouterInclude(
             router,
             self.prefix + prefix,

@@ -1,8 +1,9 @@
 """Turn an endpoint's return value into the response body, FastAPI's way, built once per route.
 
-Called by ``handlers`` (one ``ResponseSerializer`` per API route, and one per streamed item
-type) and by ``sse``; calls pydantic-core, and ``encoders.jsonable_encoder`` for routes
-without a response model.
+Called by ``routing`` and ``handlers`` when an API route is built (one
+``ResponseSerializer`` per route, from :func:`serializer_for`, and one per streamed item
+type), by ``openapi`` (which documents the same model) and by ``sse``; calls pydantic-core,
+and ``encoders.jsonable_encoder`` for routes without a response model.
 
 With a response model the value is validated (``from_attributes``, as FastAPI) and dumped by
 the adapter's pydantic-core serializer with the route's ``response_model_*`` options: one
@@ -12,8 +13,11 @@ validation and one Rust serialization per response. Without one it goes through
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import collections.abc
+import inspect
+import typing
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import pydantic_core
 from pydantic import PydanticSchemaGenerationError, TypeAdapter, ValidationError
@@ -21,8 +25,18 @@ from pydantic_core import SchemaValidator
 
 from heron.encoders import IncEx, jsonable_encoder
 from heron.exceptions import HeronError, ResponseValidationError
+from heron.responses import Response
 
-__all__ = ["ResponseSerializer"]
+if TYPE_CHECKING:
+    from heron.dependencies.models import Dependant
+
+__all__ = [
+    "ResponseSerializer",
+    "declared_response_model",
+    "response_model_of",
+    "serializer_for",
+    "stream_item_type",
+]
 
 _INVALID_MODEL = (
     "Invalid args for response field! Hint: check that {type_} is a valid Pydantic field type."
@@ -224,3 +238,60 @@ def _response_errors(exc: ValidationError) -> list[dict[str, Any]]:
     return [
         {**error, "loc": ("response", *error["loc"])} for error in exc.errors(include_url=False)
     ]
+
+
+# ---------------------------------------------------------------- a route's response model
+
+_STREAM_ORIGINS = {
+    collections.abc.AsyncIterable,
+    collections.abc.AsyncIterator,
+    collections.abc.AsyncGenerator,
+    collections.abc.Iterable,
+    collections.abc.Iterator,
+    collections.abc.Generator,
+}
+
+_UNSET: Any = object()
+
+
+def response_model_of(plan: Dependant) -> Any:
+    """The return annotation as the response model, when it can be one (FastAPI's rule)."""
+    annotation = plan.return_annotation
+    if annotation is None or annotation is type(None):
+        return None
+    if inspect.isasyncgenfunction(plan.call) or inspect.isgeneratorfunction(plan.call):
+        return None  # the annotation describes the stream's items, not one response
+    if inspect.isclass(annotation) and issubclass(annotation, Response):
+        return None
+    return annotation
+
+
+def stream_item_type(annotation: Any) -> Any:
+    """``Item`` for ``-> AsyncIterable[Item]`` and the like; None when undeclared."""
+    if typing.get_origin(annotation) in _STREAM_ORIGINS:
+        args = typing.get_args(annotation)
+        return args[0] if args else None
+    return None
+
+
+def declared_response_model(plan: Dependant, options: Mapping[str, Any], flask_style: bool) -> Any:
+    """The route's response model: ``response_model=``, else the return annotation."""
+    model = options.get("response_model", _UNSET)
+    if model is _UNSET:
+        model = None if flask_style else response_model_of(plan)
+    return model
+
+
+def serializer_for(
+    plan: Dependant, options: Mapping[str, Any], flask_style: bool
+) -> ResponseSerializer:
+    """The route's serializer, from its model and its ``response_model_*`` options."""
+    return ResponseSerializer(
+        declared_response_model(plan, options, flask_style),
+        include=options.get("response_model_include"),
+        exclude=options.get("response_model_exclude"),
+        by_alias=options.get("response_model_by_alias", True),
+        exclude_unset=options.get("response_model_exclude_unset", False),
+        exclude_defaults=options.get("response_model_exclude_defaults", False),
+        exclude_none=options.get("response_model_exclude_none", False),
+    )

@@ -1,9 +1,10 @@
-"""Sessions: the per-user dict behind ``request.session``, how it is signed, where it lives.
+"""Sessions: the per-user dict behind ``request.session``, how it travels, where it lives.
 
-Called by ``heron.middleware.sessions.SessionMiddleware`` (it loads a :class:`Session` before
-the app runs and saves it when the response starts) and by ``heron.flashing``; calls
-itsdangerous, ``heron.globals`` (the current request, for ``session``) and, for
-:class:`RedisSessionStore`, ``redis.asyncio``.
+Called by the application (``Heron(secret_key=...)`` uses a :class:`SessionInterface`:
+the session loads the first time a step asks for it, and is saved when the response
+starts), by ``heron.middleware.sessions.SessionMiddleware`` (the same interface, as an ASGI
+middleware) and by ``heron.flashing``; calls itsdangerous, ``heron.globals`` (the current
+request's context, for ``session``) and, for :class:`RedisSessionStore`, ``redis.asyncio``.
 
 A session lives in one of two places:
 
@@ -19,6 +20,15 @@ A store is three coroutines (``load``, ``save``, ``delete``) and an optional ``a
 :class:`MemorySessionStore` (one process, tests) and :class:`RedisSessionStore` (several
 workers or machines) are the two shipped. A SQL store is the same three statements on a
 ``(id primary key, data text, expires_at timestamp)`` table.
+
+Deliberate differences from Starlette's cookie, each in the user's favour:
+
+* the cookie is timestamped by itsdangerous' serializer (HMAC-SHA256, compressed JSON), not
+  Starlette's base64 format: existing Starlette cookies read as empty sessions once;
+* a cookie that would pass 4093 bytes raises :class:`~heron.exceptions.SessionTooLarge`
+  (a 500 naming the size) instead of being sent for the browser to drop silently;
+* ``same_site="none"`` without ``https_only=True`` is refused at startup: browsers drop
+  such cookies.
 """
 
 from __future__ import annotations
@@ -30,21 +40,32 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, MutableMapping
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from heron.exceptions import HeronError, OutsideContextError, SessionStoreUnavailable
-from heron.globals import request
+from heron.datastructures import add_vary
+from heron.exceptions import (
+    HeronError,
+    OutsideContextError,
+    SessionStoreUnavailable,
+    SessionTooLarge,
+)
+from heron.globals import current_context
+from heron.types import Message
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
+    from heron.requests import RequestContext
+
 __all__ = [
+    "DEFAULT_MAX_AGE",
+    "MAX_COOKIE_SIZE",
     "MemorySessionStore",
     "RedisSessionStore",
     "Session",
+    "SessionInterface",
     "SessionSigner",
     "SessionStore",
     "current_session",
@@ -52,6 +73,10 @@ __all__ = [
 ]
 
 DEFAULT_MAX_AGE = 14 * 24 * 60 * 60  # 14 days, Starlette's default
+
+#: The largest ``name=value`` a session cookie may have: browsers keep 4096 bytes per
+#: cookie (RFC 6265 section 6.1 asks for at least that); Flask warns above 4093.
+MAX_COOKIE_SIZE = 4093
 
 # A session id: 32 random bytes, URL-safe base64 (43 characters, 256 bits).
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -83,8 +108,8 @@ class Session(dict[str, Any]):
         self.modified = False
         #: The id of the server copy (stores only; None before the first save).
         self.session_id = session_id
-        self._regenerate = False  # a new id on save (read by the middleware)
-        self._flashes: list[tuple[str, str]] | None = None  # read by heron.flashing
+        self._regenerate = False  # a new id on save (read by the SessionInterface)
+        self._had_cookie = False  # the request sent a cookie (an emptied session expires it)
 
     def regenerate(self) -> None:
         """Issue a new session id on the next save, keeping the data; call it on login.
@@ -257,6 +282,200 @@ def _secret(key: str | bytes) -> bytes:
     if not value:
         raise HeronError("The session secret key must not be empty")
     return value
+
+
+# ---------------------------------------------------------------- the cookie
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token: a cookie name
+_ATTRIBUTE_VALUE = re.compile(r"[\x21-\x3a\x3c-\x7e]+")  # printable ASCII but ";"
+_SAME_SITE = {"lax": "Lax", "strict": "Strict", "none": "None"}
+_EXPIRED = "Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+class SessionInterface:
+    """How a session travels: read from the request's cookie, written into the response's.
+
+    Flask's name for the same seam. ``Heron(secret_key=...)`` keeps one as
+    ``app.session_interface`` and uses it directly (a cookie session is verified the first
+    time a step asks for it); ``SessionMiddleware`` wraps one as an ASGI middleware (for a
+    :class:`SessionStore`, whose loading is asynchronous, or other cookie options).
+
+    The cookie is sent only when the session changed (an emptied session deletes it), and
+    ``Vary: Cookie`` is added whenever the session was read. A forged, truncated, expired
+    or oversized cookie gives an empty session.
+
+    Args:
+        secret_key: The key signing cookies (keep it secret, long and random).
+        session_cookie: The cookie name.
+        max_age: Seconds a session lasts after its last change (cookie ``Max-Age`` and the
+            signature's age limit); None: until the browser closes, with no age limit.
+        path: The cookie ``Path``.
+        same_site: The cookie ``SameSite``: ``"lax"``, ``"strict"`` or ``"none"``.
+        https_only: Add ``Secure``: the browser sends the cookie over HTTPS only.
+        domain: The cookie ``Domain`` (None: this host only).
+        partitioned: Add ``Partitioned`` (CHIPS).
+        secret_key_fallbacks: Older keys, most recent first, still accepted when reading
+            (key rotation); cookies are always signed with ``secret_key``.
+        store: Keep session data on the server, in this store.
+
+    Raises:
+        HeronError: An empty key, a cookie name that is not a token, a ``path``/``domain``
+            with ``;`` or control characters, an unknown ``same_site``, or ``"none"``
+            without ``https_only``.
+    """
+
+    def __init__(
+        self,
+        secret_key: str | bytes,
+        session_cookie: str = "session",
+        max_age: int | None = DEFAULT_MAX_AGE,
+        path: str = "/",
+        same_site: Literal["lax", "strict", "none"] = "lax",
+        https_only: bool = False,
+        domain: str | None = None,
+        partitioned: bool = False,
+        *,
+        secret_key_fallbacks: Iterable[str | bytes] = (),
+        store: SessionStore | None = None,
+    ) -> None:
+        self.signer = SessionSigner(secret_key, secret_key_fallbacks)
+        self.session_cookie = session_cookie
+        self.max_age = max_age
+        self.store = store
+        self._attributes = _cookie_attributes(
+            session_cookie, path, same_site, https_only, domain, partitioned
+        )
+
+    # ------------------------------------------------------------ loading
+
+    def open_session(self, ctx: RequestContext) -> Session:
+        """The session of a request, from its cookie (cookie sessions: no I/O).
+
+        Raises:
+            HeronError: The sessions live in a store (use :meth:`load`, asynchronous).
+        """
+        if self.store is not None:
+            raise HeronError("Sessions kept in a store load asynchronously: use load()")
+        raw = self.cookie_of(ctx)
+        value = self._verified(raw)
+        session = Session(value) if isinstance(value, dict) else Session()
+        session._had_cookie = raw is not None
+        return session
+
+    def cookie_of(self, ctx: RequestContext) -> str | None:
+        """The raw session cookie the request sent, if any."""
+        return ctx.request.cookies.get(self.session_cookie)
+
+    async def load(self, raw: str | None) -> Session:
+        """The session of a raw cookie value (from the store, with one).
+
+        Raises:
+            SessionStoreUnavailable: The store cannot be reached.
+        """
+        value = self._verified(raw)
+        if self.store is None:
+            session = Session(value) if isinstance(value, dict) else Session()
+        elif not self.store.is_valid_id(value):
+            session = Session()
+        else:
+            data = await self.store.load(value)
+            # An id the store no longer knows (expired, cleared) is never reused: a new
+            # one is made if this session gets saved.
+            session = Session() if data is None else Session(data, session_id=value)
+        session._had_cookie = raw is not None
+        return session
+
+    def _verified(self, raw: str | None) -> Any:
+        if not raw or len(raw) > MAX_COOKIE_SIZE:
+            # Never larger than what we send: a huge cookie is not even verified.
+            return None
+        return self.signer.unsign(raw, self.max_age)
+
+    # ------------------------------------------------------------ saving
+
+    async def save_session(self, session: Session, message: Message) -> Message:
+        """``message`` (the response start) with the session's ``Set-Cookie`` and ``Vary``.
+
+        Raises:
+            SessionStoreUnavailable: The store cannot be reached.
+            SessionTooLarge: The cookie would pass 4093 bytes.
+        """
+        cookie = await self._save(session)
+        if not session.accessed and cookie is None:
+            return message
+        headers = list(message.get("headers", ()))
+        add_vary(headers, b"Cookie")
+        if cookie is not None:
+            headers.append((b"set-cookie", cookie.encode("latin-1")))
+        return {**message, "headers": headers}
+
+    async def _save(self, session: Session) -> str | None:
+        """Persist a changed session; the ``Set-Cookie`` value to send, if any."""
+        if not session.modified:
+            return None
+        data = session.data()
+        store = self.store
+        if store is None:
+            if not data:
+                return self._expired_cookie() if session._had_cookie else None
+            return self._cookie(self.signer.sign(data))
+        old_id = session.session_id
+        if not data:
+            if old_id is not None:
+                await store.delete(old_id)
+            return self._expired_cookie() if session._had_cookie else None
+        new_id = store.new_id() if old_id is None or session._regenerate else old_id
+        await store.save(new_id, data, self._ttl(store))
+        if old_id is not None and old_id != new_id:
+            await store.delete(old_id)
+        return self._cookie(self.signer.sign(new_id))
+
+    def _ttl(self, store: SessionStore) -> int:
+        if store.ttl is not None:
+            return store.ttl
+        return self.max_age if self.max_age is not None else DEFAULT_MAX_AGE
+
+    def _cookie(self, value: str) -> str:
+        size = len(self.session_cookie) + 1 + len(value)
+        if size > MAX_COOKIE_SIZE:
+            raise SessionTooLarge(size, MAX_COOKIE_SIZE)
+        max_age = f"; Max-Age={self.max_age}" if self.max_age is not None else ""
+        return f"{self.session_cookie}={value}{max_age}{self._attributes}"
+
+    def _expired_cookie(self) -> str:
+        return f"{self.session_cookie}=; {_EXPIRED}{self._attributes}"
+
+
+def _cookie_attributes(
+    name: str,
+    path: str,
+    same_site: str,
+    https_only: bool,
+    domain: str | None,
+    partitioned: bool,
+) -> str:
+    """The attributes after ``name=value``, checked once (they go in every response)."""
+    if not _TOKEN.fullmatch(name):
+        raise HeronError(f"Invalid session cookie name {name!r}: it must be an HTTP token")
+    for label, value in (("path", path), ("domain", domain)):
+        if value is not None and not _ATTRIBUTE_VALUE.fullmatch(value):
+            raise HeronError(f"Invalid session cookie {label} {value!r}")
+    site = _SAME_SITE.get(str(same_site).lower())
+    if site is None:
+        raise HeronError(f"same_site must be 'lax', 'strict' or 'none', not {same_site!r}")
+    if site == "None" and not https_only:
+        raise HeronError(
+            'same_site="none" needs https_only=True: browsers drop SameSite=None cookies '
+            "that are not Secure"
+        )
+    attributes = f"; Path={path}; HttpOnly; SameSite={site}"
+    if https_only:
+        attributes += "; Secure"
+    if domain is not None:
+        attributes += f"; Domain={domain}"
+    if partitioned:
+        attributes += "; Partitioned"
+    return attributes
 
 
 # ---------------------------------------------------------------- server-side stores
@@ -455,35 +674,32 @@ async def _redis_errors() -> AsyncIterator[None]:
 
 # ---------------------------------------------------------------- the current session
 
-_current: ContextVar[Session | None] = ContextVar("heron.session", default=None)
-
 
 def current_session() -> dict[str, Any]:
     """The session of the request being handled.
 
-    ``SessionMiddleware`` sets it for the request; a session another middleware put in
-    ``scope["session"]`` is found through ``heron.globals.request``.
+    The session ``Heron(secret_key=...)`` or ``SessionMiddleware`` gives the request, or
+    one another middleware put in ``scope["session"]``, found through the request's
+    context.
 
     Raises:
         OutsideContextError: No request is being handled.
         HeronError: The request has no session (no session middleware installed).
     """
-    found = _current.get()
-    if found is not None:
-        return found
     try:
-        scope = request.scope
+        ctx = current_context("session")
     except OutsideContextError:
         raise OutsideContextError(
             "Working outside of a request: `session` and `flash` are only available while a "
             "request is handled; or pass request= explicitly."
         ) from None
-    if "session" not in scope:
+    found = ctx.find_session()
+    if found is None:
         raise HeronError(
             "This request has no session: add SessionMiddleware, or create the app with "
             "Heron(secret_key=...)."
         )
-    return cast("dict[str, Any]", scope["session"])
+    return cast("dict[str, Any]", found)
 
 
 class _SessionProxy(MutableMapping[str, Any]):

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 import anyio.to_thread
 
 from heron.datastructures import URL
+from heron.exception_handlers import respond_to_exception
 from heron.exceptions import HeronError, HTTPException
+from heron.requests import RequestContext
 from heron.responses import FileResponse, RedirectResponse, Response
-from heron.routing import Route, _error_response, get_route_path
+from heron.routing import Route, get_route_path
 from heron.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -152,7 +154,7 @@ class StaticFiles:
             response = await self.get_response(self.get_path(scope), scope)
         except HTTPException as exc:
             # Through the application's exception handlers, as a route's 404 would be.
-            await _error_response(scope, receive, send, exc)
+            await respond_to_exception(RequestContext.of(scope, receive, send), exc)
             return
         await response(scope, receive, send)
 

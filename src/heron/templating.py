@@ -19,7 +19,6 @@ backslashes and NUL bytes answer 404 and never touch the disk.
 
 from __future__ import annotations
 
-import importlib
 import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -31,8 +30,8 @@ import jinja2
 from heron.background import BackgroundTask
 from heron.datastructures import URL
 from heron.exceptions import HeronDeprecationWarning, HeronError, HTTPException
+from heron.flashing import get_flashed_messages
 from heron.globals import (
-    _SCOPE,
     _current_app,
     context_var,
     enable,
@@ -42,6 +41,7 @@ from heron.globals import (
     url_for,
 )
 from heron.responses import HTMLResponse, StreamingResponse
+from heron.sessions import session
 from heron.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ __all__ = [
     "Jinja2Templates",
     "TemplateResponse",
     "app_environment",
+    "render_first",
     "render_template",
     "render_template_async",
     "render_template_string",
@@ -108,23 +109,17 @@ def _checked(name: TemplateName) -> str | jinja2.Template | list[str | jinja2.Te
 
 
 def _default_globals() -> dict[str, Any]:
-    """``request``, ``g``, ``session``, ``get_flashed_messages``, ``csrf_token``…
+    """``request``, ``g``, ``session``, ``get_flashed_messages``, and what batteries added.
 
-    ``session``, ``get_flashed_messages``, ``csrf_token`` and ``csrf_field`` come from
-    ``heron.sessions``, ``heron.flashing`` and ``heron.csrf``; batteries may add or replace names in
-    ``heron.globals.template_globals``.
+    Batteries add or replace names in ``heron.globals.template_globals`` (``heron.csrf``:
+    ``csrf_token`` and ``csrf_field``).
     """
-    found: dict[str, Any] = {"request": request, "g": g}
-    for module_name, name in (
-        ("heron.sessions", "session"),
-        ("heron.flashing", "get_flashed_messages"),
-        ("heron.csrf", "csrf_token"),
-        ("heron.csrf", "csrf_field"),
-    ):
-        try:
-            found[name] = getattr(importlib.import_module(module_name), name)
-        except (ImportError, AttributeError):  # both ship with Heron; tolerate a trimmed install
-            pass
+    found: dict[str, Any] = {
+        "request": request,
+        "g": g,
+        "session": session,
+        "get_flashed_messages": get_flashed_messages,
+    }
     found.update(template_globals)
     return found
 
@@ -192,8 +187,8 @@ def _endpoint_in(router: Router, endpoint: Any) -> bool:
 
 def _context(app: Heron, context: dict[str, Any]) -> dict[str, Any]:
     """The render context: context processors' values, then ``context`` (which wins)."""
-    found = context_var.get()
-    endpoint = found[_SCOPE].get("endpoint") if found is not None else None
+    ctx = context_var.get()
+    endpoint = ctx.scope.get("endpoint") if ctx is not None else None
     merged: dict[str, Any] = {}
     for router, hooks in _hooks(app):
         for processor in hooks.app_context_processors:
@@ -246,6 +241,20 @@ def render_template(template_name_or_list: TemplateName, /, **context: Any) -> s
     """
     template, merged = _prepare(template_name_or_list, context)
     return template.render(merged)
+
+
+def render_first(names: Sequence[str], context: dict[str, Any]) -> str | None:
+    """The first of ``names`` that exists, rendered with ``context``; None when none does.
+
+    What ``Heron.render_error_template`` calls for ``errors/<status>.html``.
+
+    Raises:
+        OutsideContextError: No request or app context is active.
+    """
+    try:
+        return render_template(list(names), **context)
+    except jinja2.TemplateNotFound:
+        return None
 
 
 def render_template_string(source: str, /, **context: Any) -> str:

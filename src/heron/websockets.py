@@ -29,13 +29,23 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Sequence
+from contextlib import AsyncExitStack
 from typing import Any, Final, Literal, TypeVar, cast
 
 import pydantic
 import pydantic_core
 
-from heron.exceptions import WebSocketDisconnect, WebSocketJSONDecodeError, WebSocketMessageError
-from heron.requests import HTTPConnection
+from heron.dependencies.models import Dependant
+from heron.dependencies.solving import solve
+from heron.exception_handlers import respond_to_exception
+from heron.exceptions import (
+    WebSocketDisconnect,
+    WebSocketJSONDecodeError,
+    WebSocketMessageError,
+    WebSocketRequestValidationError,
+)
+from heron.requests import HTTPConnection, RequestContext
+from heron.responses import PlainTextResponse
 from heron.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -47,7 +57,9 @@ __all__ = [
     "WebSocketState",
     "check_origin",
     "deny_handshake",
+    "websocket_api_handler",
     "websocket_options",
+    "websocket_session",
 ]
 
 logger = logging.getLogger("heron.websockets")
@@ -590,17 +602,18 @@ async def deny_handshake(scope: Scope, send: Send, response: ASGIApp, reason: st
 
 
 def _allowed_origins(websocket: WebSocket) -> Sequence[str] | None:
-    """The origins accepted besides the app's own; None: any origin."""
-    allowed = websocket.options.allowed_origins
-    if allowed is not None:
-        return None if "*" in allowed else allowed
-    app = websocket.scope.get("app")
-    if app is None:
-        return None
-    from heron.csrf import enabled_for
+    """The origins accepted besides the app's own; None: any origin.
 
-    # Where CSRF protection is on, the session cookie authenticates: same origin only.
-    return () if enabled_for(app) else None
+    The endpoint's or the app's ``allowed_origins``, else the app's default policy,
+    ``app.websocket_origins`` (None, any origin, unless a battery set it: ``heron.csrf``
+    sets ``()``, the app's own origin only, where the session cookie authenticates).
+    """
+    allowed = websocket.options.allowed_origins
+    if allowed is None:
+        allowed = getattr(websocket.scope.get("app"), "websocket_origins", None)
+    if allowed is None or "*" in allowed:
+        return None
+    return allowed
 
 
 async def check_origin(websocket: WebSocket) -> bool:
@@ -631,7 +644,6 @@ async def check_origin(websocket: WebSocket) -> bool:
     host = websocket.headers.get("host", "").strip().lower()
     if len(origins) == 1 and (origin in allowed or (host and origin.partition("://")[2] == host)):
         return True
-    from heron.responses import PlainTextResponse
 
     # repr() keeps control characters of the request out of the log as they are.
     logger.warning(
@@ -660,3 +672,55 @@ class WebSocketClose:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "websocket.close", "code": self.code, "reason": self.reason})
+
+
+# ---------------------------------------------------------------- route handlers
+
+
+def websocket_session(func: Callable[[WebSocket], Any]) -> ASGIApp:
+    """Wrap ``async func(websocket)`` as an ASGI app (a Starlette-style WebSocket endpoint).
+
+    Refuses a handshake from another site's page first (:func:`check_origin`); an
+    exception of ``func`` goes to the exception handlers.
+    """
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        ctx = RequestContext.of(scope, receive, send)
+        websocket = ctx.websocket = WebSocket(scope, receive=receive, send=send)
+        if not await check_origin(websocket):
+            return  # another site's page: refused before the endpoint runs
+        try:
+            await func(websocket)
+        except Exception as exc:
+            await respond_to_exception(ctx, exc)
+
+    return app
+
+
+def websocket_api_handler(plan: Dependant) -> ASGIApp:
+    """The ASGI app of a WebSocket route whose arguments come from its signature.
+
+    Solves the arguments on the connection's context (dependencies first, ``yield`` ones
+    in one exit stack closed when the endpoint returns); invalid ones raise
+    ``WebSocketRequestValidationError`` (a 1008 close by default). A client that leaves
+    ends the endpoint quietly.
+    """
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        ctx = RequestContext.of(scope, receive, send)
+        ctx.websocket = WebSocket(scope, receive=receive, send=send)
+        if not await check_origin(ctx.websocket):
+            return  # another site's page: refused before the dependencies run
+        try:
+            async with AsyncExitStack() as request_stack:
+                ctx.request_stack = ctx.function_stack = request_stack
+                kwargs = await solve(plan, ctx)
+                if ctx.errors:
+                    raise WebSocketRequestValidationError(ctx.errors)
+                await plan.call(**kwargs)
+        except WebSocketDisconnect:
+            pass  # the client left: nothing to answer, nothing to log
+        except Exception as exc:
+            await respond_to_exception(ctx, exc)
+
+    return app

@@ -1,17 +1,10 @@
 """Endpoint signatures: analysed once at registration (``analysis``) into a dependency tree
-(``models``), solved per request (``solving``)."""
+(``models``), solved per request (``solving``).
+
+The package itself re-exports nothing: ``heron.websockets`` imports ``solving`` while
+``analysis`` imports ``heron.websockets``, so importing the package must not load both.
+"""
 
 from __future__ import annotations
 
-from heron.dependencies.analysis import analyze_endpoint, get_dependant
-from heron.dependencies.models import Dependant, EndpointPlan
-from heron.dependencies.solving import SolveContext, solve
-
-__all__ = [
-    "Dependant",
-    "EndpointPlan",
-    "SolveContext",
-    "analyze_endpoint",
-    "get_dependant",
-    "solve",
-]
+__all__: list[str] = []

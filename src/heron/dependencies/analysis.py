@@ -17,7 +17,7 @@ import inspect
 import types
 import typing
 from collections import deque
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import AliasChoices, BaseModel, Field, Json, TypeAdapter
@@ -45,8 +45,9 @@ from heron.exceptions import HeronError
 from heron.requests import HTTPConnection
 from heron.responses import Response
 from heron.security.oauth2 import SecurityScopes
+from heron.websockets import WebSocket
 
-__all__ = ["analyze_endpoint", "finish_endpoint", "get_dependant"]
+__all__ = ["add_route_dependencies", "analyze_endpoint", "finish_endpoint", "get_dependant"]
 
 _SEQUENCES = (list, set, tuple, frozenset, Collection, typing.Sequence)
 _UNIONS = (typing.Union, types.UnionType)
@@ -446,8 +447,6 @@ def _analyze_param(
             sub.cache_key = (sub.call, tuple(sorted(scopes)))
         dependant.dependencies.append(SubDependency(name, sub))
         return
-    from heron.websockets import WebSocket
-
     base, annotation = _value_types(annotation, base, meta, marker)
     if _is_subclass(base, WebSocket):
         dependant.websocket_names.append(name)
@@ -509,3 +508,30 @@ def _walk(dependant: Dependant) -> Iterator[Dependant]:
     yield dependant
     for sub in dependant.dependencies:
         yield from _walk(sub.dependant)
+
+
+def add_route_dependencies(
+    dependant: Dependant, dependencies: Sequence[Any], path_param_names: Collection[str]
+) -> None:
+    """Put ``dependencies=[Depends(...)]`` of the route, its routers and the app first.
+
+    Their values are discarded; they run before the endpoint's own dependencies.
+    """
+    if not dependencies:
+        return
+    subs = []
+    for marker in dependencies:
+        scopes = list(marker.scopes) if isinstance(marker, params.Security) else []
+        sub = get_dependant(
+            marker.dependency,
+            path_param_names,
+            security_scopes=scopes,
+            use_cache=marker.use_cache,
+            scope=marker.scope,
+        )
+        subs.append(SubDependency(None, sub))
+    dependant.dependencies[:0] = subs
+    dependant.needs_exit_stack = dependant.needs_exit_stack or any(
+        sub.dependant.needs_exit_stack for sub in subs
+    )
+    dependant.has_params = True

@@ -1,93 +1,35 @@
 """Per request: the values of an endpoint's arguments, dependencies first.
 
-Called by ``handlers.APIHandler`` for every request to a route with parameters; calls
-the dependencies (sync ones in the thread pool, ``yield`` ones through the request's exit
-stacks) and the validators ``analysis`` built. Errors of every part are collected and
-raised once, as FastAPI's ``RequestValidationError``.
+Called by ``handlers.APIHandler`` for every request to a route with parameters (and by the
+WebSocket route handlers); calls the dependencies (sync ones in the thread pool, ``yield``
+ones through the request's exit stacks) and the validators ``analysis`` built. Everything
+a request needs and produces is on its :class:`~heron.requests.RequestContext`, passed to
+every step. Errors of every part are collected in ``ctx.errors`` and raised once, as
+FastAPI's ``RequestValidationError``.
 """
 
 from __future__ import annotations
 
 import json
-from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from typing import Any
+from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator
 
-from heron.background import BackgroundTasks
 from heron.concurrency import run_in_threadpool
 from heron.datastructures import UploadFile, parse_query_string
 from heron.dependencies.flat_models import fill, is_sent
 from heron.dependencies.models import BodyField, DefaultFactory, Dependant, ParamField
 from heron.exceptions import RequestValidationError
-from heron.globals import shared_request
-from heron.requests import Request, cookie_parser, read_body
-from heron.responses import Response
+from heron.requests import RequestContext, cookie_parser, read_body
 from heron.security.oauth2 import SecurityScopes
-from heron.types import Receive, Scope, Send
+from heron.types import Receive, Scope
 
-__all__ = ["SolveContext", "is_json_content", "solve", "solve_flat", "validation_error"]
+if TYPE_CHECKING:
+    from heron.applications import Heron
 
-
-class SolveContext:
-    """What solving one request needs and produces, passed explicitly to every step."""
-
-    __slots__ = (
-        "background",
-        "body",
-        "cache",
-        "errors",
-        "form_response",
-        "function_stack",
-        "receive",
-        "request",
-        "request_stack",
-        "scope",
-        "send",
-        "sub_response",
-        "websocket",
-    )
-
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.scope = scope
-        self.receive = receive
-        self.send = send
-        self.request: Request | None = None
-        self.body: bytes | None = None
-        self.websocket: Any = None
-        self.errors: list[Any] = []
-        self.cache: dict[Any, Any] = {}
-        self.sub_response: Response | None = None
-        self.background: BackgroundTasks | None = None
-        self.request_stack: AsyncExitStack | None = None
-        self.function_stack: AsyncExitStack | None = None
-        # The page a ``form_template=`` route answers refused input with (set by handlers).
-        self.form_response: Response | None = None
-
-    def get_request(self) -> Request:
-        """The request, built on first use and shared by every dependency."""
-        if self.request is None:
-            request = shared_request(Request(self.scope, self.receive, self.send))
-            if self.body is not None:
-                # Read by the solver already: later readers see the same bytes.
-                request._body = self.body
-            self.request = request
-        return self.request
-
-    def get_sub_response(self) -> Response:
-        """The response whose headers, cookies and status apply to the final one."""
-        if self.sub_response is None:
-            response = Response()
-            response.status_code = None  # type: ignore[assignment]
-            self.sub_response = response
-        return self.sub_response
-
-    def get_background(self) -> BackgroundTasks:
-        """The background tasks of this request."""
-        if self.background is None:
-            self.background = BackgroundTasks()
-        return self.background
+__all__ = ["is_json_content", "solve", "solve_flat", "validation_error"]
 
 
 # ---------------------------------------------------------------- scalar parameters
@@ -208,11 +150,14 @@ def _param_errors(exc: ValidationError, dependant: Dependant) -> list[Any]:
     return errors
 
 
-async def solve_flat(dependant: Dependant, scope: Scope, receive: Receive) -> dict[str, Any]:
+async def solve_flat(
+    dependant: Dependant, scope: Scope, receive: Receive, ctx: RequestContext | None = None
+) -> dict[str, Any]:
     """The arguments of a flat endpoint: scalar parameters and a JSON body, nothing else.
 
     The fast path of ``handlers.APIHandler`` for routes with no dependencies, no injected
-    objects and no form: no ``SolveContext``, no dependency walk, no ``Request``.
+    objects and no form: no dependency walk, no ``Request``, and no context unless the
+    app's entry made one (the body is then read through it: a check may have read it).
 
     Raises:
         RequestValidationError: A parameter or the body is missing or invalid.
@@ -229,8 +174,11 @@ async def solve_flat(dependant: Dependant, scope: Scope, receive: Receive) -> di
             _assign_params(dependant, validated, kwargs)
     body = None
     if dependant.body_mode is not None:
-        limit = getattr(scope.get("app"), "max_body_size", None)
-        body = await read_body(receive, limit, scope)
+        if ctx is not None:
+            body = await ctx.body()
+        else:
+            limit = getattr(scope.get("app"), "max_body_size", None)
+            body = await read_body(receive, limit, scope)
         _validate_json_body(dependant, body, scope, kwargs, errors)
     if errors:
         raise validation_error(errors, body)
@@ -282,16 +230,6 @@ def _json_decode_error(body: bytes) -> dict[str, Any]:
     }
 
 
-async def _read_body(ctx: SolveContext) -> bytes:
-    if ctx.request is not None:
-        ctx.body = await ctx.request.body()
-    elif ctx.body is None:
-        # PERF: no Request object unless a dependency asks for it (items-post: -2 calls).
-        limit = getattr(ctx.scope.get("app"), "max_body_size", None)
-        ctx.body = await read_body(ctx.receive, limit, ctx.scope)
-    return ctx.body
-
-
 def _bind_validate_json(dependant: Dependant) -> Any:
     """The compiled ``validate_json`` of the body validator, once it is built."""
     validator = dependant.body_validator
@@ -335,8 +273,10 @@ def _fastapi_body_errors(
     return errors
 
 
-async def _solve_json_body(dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]) -> None:
-    body = await _read_body(ctx)
+async def _solve_json_body(
+    dependant: Dependant, ctx: RequestContext, kwargs: dict[str, Any]
+) -> None:
+    body = await ctx.body()
     _validate_json_body(dependant, body, ctx.scope, kwargs, ctx.errors)
 
 
@@ -381,25 +321,17 @@ def _assign_body(dependant: Dependant, values: dict[str, Any], kwargs: dict[str,
             kwargs[field.name] = _default(dependant.param_defaults.get(("body", field.name)))
 
 
-def _heron_form_keys(form: Any, scope: Scope) -> frozenset[str]:
-    """Form keys that are Heron's, not the endpoint's: the CSRF token, when it is checked."""
-    from heron.csrf import FIELD_NAME, enabled_for
-
-    app = scope.get("app")
-    if FIELD_NAME in form and app is not None and enabled_for(app):
-        return frozenset({FIELD_NAME})
-    return frozenset()
-
-
-async def _solve_form_body(dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]) -> None:
-    form = await ctx.get_request().form()
+async def _solve_form_body(
+    dependant: Dependant, ctx: RequestContext, kwargs: dict[str, Any]
+) -> None:
+    form = await ctx.request.form()
     raw: dict[str, Any] = {}
     for field in dependant.body:
         spec = field.model_fields
         if spec is not None:
-            heron_keys = _heron_form_keys(form, ctx.scope) - spec.own_names
+            heron_keys = ctx.reserved_form_fields - spec.own_names
             # COMPAT(fastapi): a form model sees every field (extra="forbid" refuses the rest),
-            # except the CSRF token of an app that checks it.
+            # except Heron's own (the CSRF token of an app that checks it).
             values = {key: form.getlist(key) for key in form if key not in heron_keys}
             if not spec.nullable or is_sent(spec, values, values):
                 raw[field.name] = fill(spec, values, form=True)
@@ -431,14 +363,14 @@ def _form_value(field: BodyField, form: Any) -> tuple[str | None, Any]:
 
 
 async def _solve_form_as_json(
-    dependant: Dependant, ctx: SolveContext, kwargs: dict[str, Any]
+    dependant: Dependant, ctx: RequestContext, kwargs: dict[str, Any]
 ) -> None:
     """A form body sent as a JSON object instead (``form_template=`` routes).
 
     A form model receives the whole object; form fields declared one by one take their
     keys. Errors have the form's ``loc`` (``["body", field]``), as FastAPI's JSON bodies.
     """
-    body = await _read_body(ctx)
+    body = await ctx.body()
     try:
         data = json.loads(body) if body else {}
     except (ValueError, RecursionError):
@@ -454,7 +386,7 @@ async def _solve_form_as_json(
 
 
 def _validate_form(
-    dependant: Dependant, raw: dict[str, Any], ctx: SolveContext, kwargs: dict[str, Any]
+    dependant: Dependant, raw: dict[str, Any], ctx: RequestContext, kwargs: dict[str, Any]
 ) -> None:
     try:
         values = dependant.body_validator.validate_python(raw)
@@ -483,7 +415,9 @@ async def _read_upload(value: Any) -> Any:
 # ---------------------------------------------------------------- dependencies
 
 
-async def _enter_generator(dependant: Dependant, kwargs: dict[str, Any], ctx: SolveContext) -> Any:
+async def _enter_generator(
+    dependant: Dependant, kwargs: dict[str, Any], ctx: RequestContext
+) -> Any:
     stack = ctx.function_stack if dependant.scope == "function" else ctx.request_stack
     if stack is None:
         raise RuntimeError("A yield dependency needs the request's exit stack")
@@ -499,7 +433,7 @@ async def _enter_generator(dependant: Dependant, kwargs: dict[str, Any], ctx: So
     return value
 
 
-async def _call(dependant: Dependant, kwargs: dict[str, Any], ctx: SolveContext) -> Any:
+async def _call(dependant: Dependant, kwargs: dict[str, Any], ctx: RequestContext) -> Any:
     if dependant.generator is not None:
         return await _enter_generator(dependant, kwargs, ctx)
     if dependant.is_async:
@@ -507,32 +441,17 @@ async def _call(dependant: Dependant, kwargs: dict[str, Any], ctx: SolveContext)
     return await run_in_threadpool(dependant.call, **kwargs)
 
 
-def _override(dependant: Dependant, ctx: SolveContext) -> Dependant:
-    app = ctx.scope.get("app")
+def _override(dependant: Dependant, ctx: RequestContext) -> Dependant:
+    """The plan of the app's override of ``dependant`` (``app.dependency_overrides``)."""
+    app: Heron | None = ctx.app
     overrides = getattr(app, "dependency_overrides", None)
-    if not overrides:
+    if not overrides or dependant.call not in overrides:
         return dependant
-    replacement = overrides.get(dependant.call)
-    if replacement is None:
-        return dependant
-    plans: dict[Any, Dependant] = app.__dict__.setdefault("_override_plans", {})
-    key = (replacement, tuple(dependant.security_scopes))
-    plan = plans.get(key)
-    if plan is None:
-        from heron.dependencies.analysis import get_dependant
-
-        plan = get_dependant(
-            replacement,
-            ctx.scope.get("path_params", {}).keys(),
-            security_scopes=dependant.security_scopes,
-            use_cache=dependant.use_cache,
-            scope=dependant.scope,
-        )
-        plans[key] = plan
-    return plan
+    assert app is not None
+    return app.override_plan(dependant, ctx.scope.get("path_params", {}).keys())
 
 
-async def _solve_dependency(dependant: Dependant, ctx: SolveContext) -> Any:
+async def _solve_dependency(dependant: Dependant, ctx: RequestContext) -> Any:
     dependant = _override(dependant, ctx)
     key = dependant.cache_key
     if dependant.use_cache and key in ctx.cache:
@@ -547,7 +466,7 @@ async def _solve_dependency(dependant: Dependant, ctx: SolveContext) -> Any:
     return value
 
 
-async def solve(dependant: Dependant, ctx: SolveContext) -> dict[str, Any]:
+async def solve(dependant: Dependant, ctx: RequestContext) -> dict[str, Any]:
     """The keyword arguments for ``dependant.call``; errors go to ``ctx.errors``.
 
     Raises:
@@ -576,7 +495,7 @@ async def solve(dependant: Dependant, ctx: SolveContext) -> dict[str, Any]:
         else:
             await _solve_json_body(dependant, ctx, kwargs)
     for name in dependant.request_names:
-        kwargs[name] = ctx.websocket if ctx.websocket is not None else ctx.get_request()
+        kwargs[name] = ctx.websocket if ctx.websocket is not None else ctx.request
     for name in dependant.websocket_names:
         kwargs[name] = ctx.websocket
     for name in dependant.response_names:

@@ -32,6 +32,7 @@ from heron.encoders import jsonable_encoder
 from heron.exceptions import HeronError
 from heron.openapi.constants import METHODS_WITH_BODY, REF_PREFIX
 from heron.openapi.form_bodies import form_body_model
+from heron.openapi.models import OpenAPI
 from heron.openapi.schemas import (
     FieldMapping,
     SchemaField,
@@ -44,11 +45,10 @@ from heron.openapi.schemas import (
 from heron.responses import JSONResponse
 from heron.routing import APIRoute, BaseRoute
 from heron.security.base import SecurityBase
+from heron.serialization import declared_response_model, stream_item_type
 from heron.sse import _SSE_EVENT_SCHEMA, EventSourceResponse, ServerSentEvent
 
 __all__ = ["get_openapi"]
-
-_UNSET: Any = object()
 
 VALIDATION_ERROR_DEFINITION: dict[str, Any] = {
     "title": "ValidationError",
@@ -327,18 +327,11 @@ def _body_doc(bodies: list[BodyField], unique_id: str, owner: str) -> _BodyDoc |
 
 
 def _response_model(route: APIRoute) -> Any:
-    from heron.handlers import _response_model_of
-
-    model = route.options.get("response_model", _UNSET)
-    if model is _UNSET:
-        model = None if route.flask_style else _response_model_of(route.dependant)
-    return model or None
+    return declared_response_model(route.dependant, route.options, route.flask_style) or None
 
 
 def _stream(route: APIRoute, unique_id: str, owner: str) -> tuple[str | None, SchemaField | None]:
     """How a generator endpoint streams (``"jsonl"``/``"sse"``) and its item's schema."""
-    from heron.handlers import _stream_item_type
-
     call = route.dependant.call
     if not (inspect.isasyncgenfunction(call) or inspect.isgeneratorfunction(call)):
         return None, None
@@ -348,7 +341,7 @@ def _stream(route: APIRoute, unique_id: str, owner: str) -> tuple[str | None, Sc
         kind = "sse"
     else:
         return None, None
-    item = _stream_item_type(route.dependant.return_annotation)
+    item = stream_item_type(route.dependant.return_annotation)
     if item is None or (isinstance(item, type) and issubclass(item, ServerSentEvent)):
         return kind, None
     return kind, SchemaField(f"StreamItem_{unique_id}", item, item, "serialization", owner=owner)
@@ -741,8 +734,6 @@ def _finish(output: dict[str, Any]) -> dict[str, Any]:
     COMPAT(fastapi): FastAPI also passes its document through these models, which is what
     drops every ``null`` (``"default": null`` included) and orders the keys.
     """
-    from heron.openapi.models import OpenAPI
-
     document: dict[str, Any] = jsonable_encoder(
         OpenAPI.model_validate(output), by_alias=True, exclude_none=True
     )

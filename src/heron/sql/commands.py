@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from heron.cli import AppGroup
+from heron.commands import AppGroup
 from heron.exceptions import DatabaseUnavailable
 
 if TYPE_CHECKING:

@@ -3,6 +3,8 @@
 Written against Heron's public API only. ``hits`` counts the requests that reached an
 endpoint, so a raw-socket test can check that a smuggled second request never did
 (``GET /hits`` reads it; it is per process, so read it from the same server).
+``items_read`` lists the ``item_id`` of every ``GET /items/{item_id}`` that reached the app
+(``GET /items-read``), so a test can tell one smuggled request from any other.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ SMALL_LIMIT = 1024
 
 app = Heron()
 hits: dict[str, int] = {"count": 0}
+items_read: list[int] = []
 
 
 class Item(BaseModel):
@@ -44,6 +47,7 @@ async def root() -> dict[str, bool]:
 @app.get("/items/{item_id}")
 async def read_item(item_id: int, q: str | None = None) -> dict[str, Any]:
     hits["count"] += 1
+    items_read.append(item_id)
     return {"item_id": item_id, "q": q}
 
 
@@ -109,6 +113,11 @@ async def header(value: str = "") -> PlainTextResponse:
 @app.get("/hits")
 async def get_hits() -> dict[str, int]:
     return {"count": hits["count"]}
+
+
+@app.get("/items-read")
+async def get_items_read() -> list[int]:
+    return items_read
 
 
 @app.get("/file")

@@ -16,11 +16,6 @@ from heron.types import Message
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def test_async_task_gets_its_arguments() -> None:
     calls: list[Any] = []
 
@@ -150,8 +145,21 @@ async def test_background_tasks_initial_list_and_kwargs() -> None:
 
 
 async def test_empty_background_tasks() -> None:
-    await BackgroundTasks()()
-    await BackgroundTasks([])()
+    # Nothing to run: the response is sent once, whole, and the task list stays empty.
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    for tasks in (BackgroundTasks(), BackgroundTasks([])):
+        sent.clear()
+        await Response(b"ok", background=tasks)({"type": "http", "headers": []}, receive, send)
+        assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+        assert sent[1]["body"] == b"ok" and not sent[1].get("more_body", False)
+        assert tasks.tasks == []
 
 
 async def test_a_failing_task_stops_the_rest_and_propagates() -> None:

@@ -4,12 +4,11 @@ Each Redis test starts its own ``redis-server`` (the ``redis_server`` fixture); 
 ``Broadcast`` objects on one Redis stand for two worker processes.
 """
 
-import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, cast
 
 import anyio
 import broadcaster
@@ -35,12 +34,13 @@ from redis_server import RedisServer
 
 pytestmark = pytest.mark.anyio
 
+# The redis:// backend is redis-py's asyncio client (redis.asyncio) and broadcaster.Broadcast
+# is built on asyncio (asyncio.Queue, asyncio tasks): tests of those two run on asyncio only;
+# the other ones run on every backend.
+redis_asyncio_only = pytest.mark.parametrize("anyio_backend", ["asyncio"])
+broadcaster_asyncio_only = pytest.mark.parametrize("anyio_backend", ["asyncio"])
+
 TIMEOUT = 10.0
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"  # redis-py's asyncio client, as in production
 
 
 async def next_item(subscription: Subscription) -> Event | Missed:
@@ -79,8 +79,15 @@ async def test_publish_reaches_every_subscriber_of_the_channel_in_order() -> Non
 
 
 async def test_publishing_to_a_channel_nobody_listens_to_is_fine() -> None:
-    async with Broadcast("memory://") as broadcast:
+    async with Broadcast("memory://") as broadcast, broadcast.subscribe("other") as other:
         await broadcast.publish("void", "hello")
+        assert broadcast.subscribers("void") == 0
+        assert other.queued == 0  # no other channel got it
+        # Not kept for later: a subscriber arriving afterwards gets only what follows.
+        async with broadcast.subscribe("void") as late:
+            await broadcast.publish("void", "after")
+            assert await next_item(late) == Event("void", "after")
+            assert late.queued == 0
 
 
 async def test_a_slow_subscriber_loses_the_oldest_and_is_told_how_many() -> None:
@@ -302,7 +309,8 @@ async def test_channel_events() -> None:
         broadcast.missed("news")
         assert format_sse(await anext(events)) == b"event: chat\ndata: line one\ndata: line two\n\n"
         assert format_sse(await anext(events)) == b'event: missed\ndata: {"count": null}\n\n'
-        await events.aclose()  # what the response does when the client leaves
+        # What the response does when the client leaves (an async generator: it has aclose).
+        await cast(AsyncGenerator[ServerSentEvent, None], events).aclose()
         assert broadcast.subscribers("news") == 0
 
 
@@ -329,6 +337,7 @@ async def test_sse_fan_out_response() -> None:
 # ---------------------------------------------------------------- redis://
 
 
+@redis_asyncio_only
 async def test_redis_reaches_subscribers_of_other_processes(redis_server: RedisServer) -> None:
     async with Broadcast(redis_server.url) as worker_a, Broadcast(redis_server.url) as worker_b:
         async with worker_a.subscribe("news") as on_a, worker_b.subscribe("news") as on_b:
@@ -346,10 +355,11 @@ async def _numsub(server: RedisServer, channel: str) -> int:
             [(_, count)] = await client.pubsub_numsub(channel)
             if count == 0:
                 break
-            await asyncio.sleep(0.02)
+            await anyio.sleep(0.02)
         return int(count)
 
 
+@redis_asyncio_only
 async def test_redis_restart_resumes_and_tells_subscribers(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -376,6 +386,7 @@ async def test_redis_restart_resumes_and_tells_subscribers(
     assert any(m.startswith("Redis Pub/Sub connection restored") for m in messages)
 
 
+@redis_asyncio_only
 async def test_redis_subscribing_during_an_outage(redis_server: RedisServer) -> None:
     async with fast_reconnect(redis_server.url) as broadcast:
         redis_server.stop()
@@ -387,6 +398,7 @@ async def test_redis_subscribing_during_an_outage(redis_server: RedisServer) -> 
             assert await next_item(late) == Event("late", "hello")
 
 
+@redis_asyncio_only
 async def test_redis_down_at_startup(redis_server: RedisServer) -> None:
     redis_server.stop()
     broadcast = fast_reconnect(redis_server.url)
@@ -401,6 +413,7 @@ async def test_redis_down_at_startup(redis_server: RedisServer) -> None:
         await broadcast.disconnect()
 
 
+@redis_asyncio_only
 async def test_redis_silent_connection_is_pinged(redis_server: RedisServer) -> None:
     broadcast = Broadcast(redis_server.url, ping_interval=0.05)
     async with broadcast, broadcast.subscribe("c") as messages:
@@ -422,6 +435,7 @@ def test_redis_publish_failure_is_a_503_response(redis_server: RedisServer) -> N
 # ---------------------------------------------------------------- broadcaster.Broadcast
 
 
+@broadcaster_asyncio_only
 async def test_an_existing_broadcaster_is_wrapped() -> None:
     # NOTE: broadcaster's memory backend; its Redis backend (0.3.1) receives nothing with
     # redis-py 8 (docs/channels.md says why), so Heron's own redis:// is the one tested.
@@ -443,6 +457,7 @@ async def test_an_existing_broadcaster_is_wrapped() -> None:
         assert broadcast.subscribers("c") == 0
 
 
+@broadcaster_asyncio_only
 async def test_a_failed_broadcaster_subscription_is_retried_with_a_marker() -> None:
     class Flaky:
         """A broadcaster whose first subscription breaks after one event."""

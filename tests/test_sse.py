@@ -33,15 +33,10 @@ from heron.sse import (
     format_sse,
     format_sse_event,
 )
-from heron.testclient import TestClient
+from heron.testclient import AsyncTestClient, TestClient
 from heron.types import Message, Scope
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 class Item(BaseModel):
@@ -610,7 +605,26 @@ def test_default_ping_interval_is_fastapis() -> None:
     assert event_stream_response(iter(())).ping == 15.0
 
 
-def test_accepts_any_iterable() -> None:
-    items: Iterable[Any] = [ServerSentEvent(data=1)]
-    response = EventSourceResponse(items)
-    assert isinstance(response, EventSourceResponse)
+@pytest.mark.parametrize("kind", ["list", "generator", "async generator"])
+async def test_accepts_any_iterable(kind: str) -> None:
+    items: list[Any] = [ServerSentEvent(data=1), "data: raw\n\n", b": bytes\n\n", {"k": [1, 2]}]
+
+    async def agen() -> AsyncIterator[Any]:
+        for item in items:
+            yield item
+
+    sources: dict[str, Callable[[], Iterable[Any] | AsyncIterable[Any]]] = {
+        "list": lambda: list(items),
+        "generator": lambda: (item for item in items),
+        "async generator": agen,
+    }
+    app = Heron()
+
+    @app.get("/events")
+    async def events() -> EventSourceResponse:
+        return EventSourceResponse(sources[kind]())
+
+    response = await AsyncTestClient(app).get("/events")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
+    assert response.content == b'data: 1\n\ndata: raw\n\n: bytes\n\ndata: {"k": [1, 2]}\n\n'

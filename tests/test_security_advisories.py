@@ -838,8 +838,14 @@ _SMUGGLING = [
     b"Transfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n",  # bad chunk terminator
     b"Transfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n0\r\n\r\n",
     b"Transfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n",
-    b"Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n",
 ]
+
+# ``Transfer-Encoding`` folded onto a continuation line (obs-fold). RFC 9112 §5.2 lets a
+# server refuse it (400) or unfold it (a plain ``chunked``): the request after it is then
+# a pipelined one, as every RFC-conforming intermediary reads it too. The app cannot see
+# the fold (the server hands it the unfolded header), so this is each server's choice.
+_OBS_FOLD = b"Transfer-Encoding:\r\n chunked\r\n\r\n0\r\n\r\n"
+_OBS_FOLD_UNFOLDED_BY = {"uvicorn-h11"}
 
 # Long but well-formed chunked bodies (a 5,000-byte chunk extension, a 5,000-byte trailer):
 # valid HTTP/1.1 that every reader splits at the same place, with the body's length. A
@@ -921,6 +927,20 @@ def test_G3_ambiguous_framing_never_yields_a_second_request(
             assert set(json.loads(answer.body)) == {"length"}, answer.raw[:300]
         else:
             assert 400 <= answer.status < 500, answer.raw[:300]
+
+
+def test_G3_obs_fold_is_refused_or_unfolded(bad_input_server: Server) -> None:
+    """A folded ``Transfer-Encoding`` is refused (httptools, granian) or unfolded (h11):
+    never read one way by the server and another way by the app."""
+    item_id, answers = _post_then_get(bad_input_server, _OBS_FOLD)
+    statuses = [answer.status for answer in answers]
+    if bad_input_server.kind in _OBS_FOLD_UNFOLDED_BY:
+        assert statuses == [200, 200], [a.raw[:300] for a in answers]
+        assert json.loads(answers[0].body) == {"length": 0}
+        assert json.loads(answers[1].body) == {"item_id": item_id, "q": None}
+    else:
+        assert len(answers) == 1 and 400 <= statuses[0] < 500, statuses
+        assert item_id not in _items_read(bad_input_server)
 
 
 @pytest.mark.parametrize(("framing", "length"), _LONG_BUT_WELL_FORMED)

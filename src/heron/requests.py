@@ -283,6 +283,7 @@ class Request(HTTPConnection):
             return
         if self._stream_consumed:
             raise RuntimeError("Stream consumed")
+        _declared_length(self.scope)  # refuses ambiguous framing before reading
         self._stream_consumed = True
         deadline = _body_deadline(self.scope)
         while True:
@@ -436,14 +437,34 @@ _UNSET: Any = _Unset()
 
 
 def _declared_length(scope: Scope) -> int:
-    """The request's ``Content-Length`` (-1 when absent or not a plain number)."""
+    """The request's ``Content-Length`` (-1 when absent or not a plain number).
+
+    Raises:
+        HTTPError: 400 with ``Connection: close`` for framing that two HTTP parsers could
+            read apart (request smuggling): ``Transfer-Encoding`` with ``Content-Length``,
+            or a ``Transfer-Encoding`` other than ``chunked``.
+    """
+    length = -1
+    encoded = False
     for key, value in scope["headers"]:
         if key == b"content-length":
             if value.isascii() and value.isdigit():
                 # More than 18 digits is past any limit (and int() caps at 4300 digits).
-                return int(value) if len(value) <= 18 else 10**18
-            return -1
-    return -1
+                length = int(value) if len(value) <= 18 else 10**18
+        elif key == b"transfer-encoding":
+            if encoded or value.strip().lower() != b"chunked":
+                raise _ambiguous_framing()
+            encoded = True
+    if encoded and length != -1:
+        raise _ambiguous_framing()
+    return length
+
+
+def _ambiguous_framing() -> HTTPError:
+    # SECURITY(SECURITY.md G3): servers read such a request by Transfer-Encoding alone and
+    # may serve what follows as a second request; RFC 9112 §6.1 says to close the
+    # connection after answering one (uvicorn does not), and §6.3 lets a server refuse it.
+    return HTTPError(400, "Ambiguous request framing", headers={"Connection": "close"})
 
 
 async def read_body(receive: Receive, limit: int | None, scope: Scope | None = None) -> bytes:
@@ -455,7 +476,8 @@ async def read_body(receive: Receive, limit: int | None, scope: Scope | None = N
         HTTPError: 413 past ``limit`` bytes; 408 past the app's ``body_read_timeout``.
         ClientDisconnect: The client went away first.
     """
-    if limit is not None and scope is not None and _declared_length(scope) > limit:
+    declared = _declared_length(scope) if scope is not None else -1
+    if limit is not None and declared > limit:
         # Refused before a byte is read: the client said how much it would send.
         raise HTTPError(413, f"Request body is larger than {limit} bytes")
     deadline = _body_deadline(scope)

@@ -5,6 +5,7 @@ This module is the front door only: it re-exports the public names.
 
 from __future__ import annotations
 
+import importlib as _importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -15,7 +16,7 @@ from heron.background import BackgroundTasks
 from heron.datastructures import UploadFile
 from heron.exceptions import HTTPException, WebSocketDisconnect, WebSocketException
 from heron.flashing import flash, get_flashed_messages
-from heron.globals import abort, redirect
+from heron.globals import abort, enable as _enable, redirect
 from heron.param_functions import (
     Body,
     Cookie,
@@ -88,10 +89,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'heron' has no attribute {name!r}")
-    import importlib
-
     if module == "heron.globals":
-        from heron.globals import enable
-
-        enable()
-    return getattr(importlib.import_module(module), name)
+        _enable()
+    return getattr(_importlib.import_module(module), name)

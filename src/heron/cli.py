@@ -28,7 +28,7 @@ import click
 from heron.commands import APP_LOADER, AppGroup, running
 from heron.exceptions import ConfigError, HeronError
 from heron.globals import current_app, g
-from heron.routing import Host, Mount, WebSocketRoute
+from heron.routes import Host, Mount, WebSocketRoute
 
 __all__ = ["AppGroup", "cli", "load_app", "main"]
 

@@ -47,13 +47,13 @@ from markupsafe import Markup
 from heron.exceptions import CSRFError, HeronError
 from heron.globals import template_globals
 from heron.middleware.sessions import SessionMiddleware
-from heron.routing import Route
+from heron.routes import Route
 from heron.sessions import current_session
 
 if TYPE_CHECKING:
     from heron.applications import Heron
     from heron.requests import HTTPConnection, Request
-    from heron.routing import BaseRoute
+    from heron.routes import BaseRoute
 
 __all__ = [
     "FIELD_NAME",

@@ -26,7 +26,7 @@ from heron.responses import Response, make_response
 
 if TYPE_CHECKING:
     from heron.commands import AppGroup
-    from heron.routing import Router
+    from heron.routes import Router
 
 __all__ = [
     "HookDecorators",

@@ -17,7 +17,7 @@ from heron.convertors import Convertor
 from heron.types import Scope
 
 if TYPE_CHECKING:
-    from heron.routing import BaseRoute, _PathRoute
+    from heron.routes import BaseRoute, PathRoute
 
 __all__ = ["Match", "Matcher", "iter_matches"]
 
@@ -39,15 +39,15 @@ class _Block:
     ``_r<i>``; ``lastgroup`` of a match names the first route that matched.
     """
 
-    def __init__(self, routes: list[_PathRoute], scope_type: str) -> None:
+    def __init__(self, routes: list[PathRoute], scope_type: str) -> None:
         self.routes = [r for r in routes if r.scope_type == scope_type]
-        self.static: dict[str, tuple[_PathRoute, ...]] = {}
+        self.static: dict[str, tuple[PathRoute, ...]] = {}
         dynamic = [(i, r) for i, r in enumerate(self.routes) if not r.is_static]
         for route in self.routes:
             if route.is_static and route.path not in self.static:
                 path = route.path
                 self.static[path] = tuple(r for r in self.routes if r.path_regex.match(path))
-        self.by_group: dict[str, tuple[int, _PathRoute]] = {}
+        self.by_group: dict[str, tuple[int, PathRoute]] = {}
         alternatives = []
         for index, route in dynamic:
             group = f"_r{index}"
@@ -61,10 +61,10 @@ class _Block:
         # PERF: what find() needs, precomputed: static path -> {method: route} for paths no
         # dynamic route shadows, and per dynamic route its (name, group, convert) triples
         # with identity converters left out (saves a call per str parameter).
-        self.fast_static: dict[str, dict[str, _PathRoute]] = {}
+        self.fast_static: dict[str, dict[str, PathRoute]] = {}
         for path, candidates in self.static.items():
             if all(r.is_static and r.methods is not None for r in candidates):
-                by_method: dict[str, _PathRoute] = {}
+                by_method: dict[str, PathRoute] = {}
                 for route in candidates:
                     for method in route.methods or ():
                         by_method.setdefault(method, route)
@@ -80,7 +80,7 @@ class _Block:
                 for name, conv in route.param_convertors.items()
             ]
 
-    def find(self, path: str, method: str) -> tuple[_PathRoute, dict[str, Any]] | None:
+    def find(self, path: str, method: str) -> tuple[PathRoute, dict[str, Any]] | None:
         """The first route fully matching ``path`` and ``method``, the common case, or None.
 
         None also means "look further" (another method, a 405, a mount): the caller then
@@ -108,14 +108,14 @@ class _Block:
             return None  # a converter refused the value: the general path decides (404)
         return route, params
 
-    def candidates(self, path: str) -> tuple[tuple[_PathRoute, dict[str, Any]], ...]:
+    def candidates(self, path: str) -> tuple[tuple[PathRoute, dict[str, Any]], ...]:
         """Routes whose path matches, in order, with their converted parameters.
 
         Only the first is found by the compiled structures; later ones (the same path
         with other methods) come from a scan that starts after it — a rare path.
         """
         static = self.static.get(path)
-        routes: Sequence[_PathRoute]
+        routes: Sequence[PathRoute]
         if static is not None:
             routes = static
         else:
@@ -135,7 +135,7 @@ class _Block:
         return tuple(found)
 
 
-def _params_of(route: _PathRoute, path: str) -> tuple[_PathRoute, dict[str, Any]]:
+def _params_of(route: PathRoute, path: str) -> tuple[PathRoute, dict[str, Any]]:
     match = route.path_regex.match(path)
     assert match is not None
     return route, route.convert_params(match.groupdict())
@@ -147,10 +147,10 @@ class Matcher:
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         # Each segment is either a _Block pair (http, websocket) or a single other route.
         self.segments: list[tuple[_Block, _Block] | BaseRoute] = []
-        run: list[_PathRoute] = []
+        run: list[PathRoute] = []
         for route in routes:
             if route.is_path_route:
-                run.append(cast("_PathRoute", route))
+                run.append(cast("PathRoute", route))
                 continue
             if run:
                 self.segments.append((_Block(run, "http"), _Block(run, "websocket")))

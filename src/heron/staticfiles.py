@@ -24,7 +24,7 @@ from heron.exception_handlers import respond_to_exception
 from heron.exceptions import HeronError, HTTPException
 from heron.requests import RequestContext
 from heron.responses import FileResponse, RedirectResponse, Response
-from heron.routing import Route, get_route_path
+from heron.routes import Route, get_route_path
 from heron.types import Receive, Scope, Send
 
 if TYPE_CHECKING:

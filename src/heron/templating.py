@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from heron.applications import Heron
     from heron.decorators import TemplateHooks
     from heron.requests import Request
-    from heron.routing import Router
+    from heron.routes import Router
 
 __all__ = [
     "Jinja2Templates",

@@ -20,6 +20,9 @@ from urllib.parse import urlsplit
 
 import anyio
 
+from heron.channels.adapter import BroadcasterBackend
+from heron.channels.memory import MemoryBackend
+from heron.channels.redis import RedisBackend
 from heron.exceptions import HeronError, SubscriberOverflow
 
 __all__ = [
@@ -205,17 +208,11 @@ class Backend(Protocol):
 
 def _backend_for(url: Any) -> Backend:
     if not isinstance(url, str):
-        from heron.channels.adapter import BroadcasterBackend
-
         return BroadcasterBackend(url)
     scheme = urlsplit(url).scheme
     if scheme == "memory":
-        from heron.channels.memory import MemoryBackend
-
         return MemoryBackend()
     if scheme in ("redis", "rediss", "unix"):
-        from heron.channels.redis import RedisBackend
-
         return RedisBackend(url)
     raise HeronError(
         f"Unsupported broadcast URL {url!r}: use memory://, redis:// or rediss://, "

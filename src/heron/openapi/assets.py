@@ -27,7 +27,7 @@ from pathlib import Path
 
 from heron.requests import Request
 from heron.responses import FileResponse, PlainTextResponse, Response
-from heron.routing import get_route_path
+from heron.routes import get_route_path
 from heron.types import Receive, Scope, Send
 
 __all__ = ["REDOC", "SWAGGER_UI", "AssetBundle", "DocsAssets"]

@@ -33,7 +33,7 @@ from heron.openapi.docs import (
 )
 from heron.requests import Request
 from heron.responses import HTMLResponse, Response
-from heron.routing import BaseRoute, Route
+from heron.routes import BaseRoute, Route
 
 if TYPE_CHECKING:
     from heron.applications import Heron

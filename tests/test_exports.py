@@ -36,16 +36,4 @@ def test_every_module_declares_what_it_exports(module_name: str) -> None:
 @pytest.mark.parametrize("path", sorted(SRC.rglob("*.py")), ids=lambda p: p.name)
 def test_modules_stay_under_the_size_cap(path: Path) -> None:
     lines = len(path.read_text().splitlines())
-    assert lines <= 1000, f"{path.name} has {lines} lines (hard cap 1000)"
-
-
-def test_core_modules_do_not_import_batteries() -> None:
-    # Layers import downward only: the ASGI core never needs templates, sessions or OpenAPI.
-    core = ["types", "status", "exceptions", "datastructures", "requests", "responses", "routing"]
-    for name in core:
-        text = (SRC / f"{name}.py").read_text()
-        for battery in ("jinja2", "itsdangerous", "heron.templating", "heron.openapi"):
-            assert f"import {battery}" not in text and f"from {battery}" not in text, (
-                name,
-                battery,
-            )
+    assert lines <= 800, f"{path.name} has {lines} lines (hard cap 800)"

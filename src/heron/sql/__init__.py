@@ -36,8 +36,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # PERF: Alembic takes ~100 ms to import; apps load it when they migrate, not to serve.
     if name == "Migrations":
+        # PERF: Alembic takes ~100 ms to import; apps load it when they migrate, not to serve.
         from heron.sql.migrations import Migrations
 
         return Migrations

@@ -15,7 +15,6 @@ from heron.applications import Heron
 from heron.background import BackgroundTasks
 from heron.datastructures import UploadFile
 from heron.exceptions import HTTPException, WebSocketDisconnect, WebSocketException
-from heron.flashing import flash, get_flashed_messages
 from heron.globals import abort, enable as _enable, redirect
 from heron.param_functions import (
     Body,
@@ -31,11 +30,12 @@ from heron.param_functions import (
 from heron.requests import Request
 from heron.responses import Response
 from heron.routing import APIRouter
-from heron.sessions import session
 from heron.websockets import WebSocket
 
 if TYPE_CHECKING:
+    from heron.flashing import flash, get_flashed_messages
     from heron.globals import current_app, g, request, url_for
+    from heron.sessions import session
     from heron.templating import render_template, render_template_string
 
 __all__ = [
@@ -74,21 +74,28 @@ __all__ = [
 ]
 
 _LAZY = {
-    # Fetching a context global turns them on (see heron.globals.usage).
+    # Fetching a context global turns them on (see heron.globals.usage); so do the
+    # session and flash helpers, which find the request's session through them.
     "current_app": "heron.globals",
     "g": "heron.globals",
     "request": "heron.globals",
     "url_for": "heron.globals",
+    "session": "heron.sessions",
+    "flash": "heron.flashing",
+    "get_flashed_messages": "heron.flashing",
     # PERF: Jinja2 takes ~50 ms to import; it loads when a template function is first used.
     "render_template": "heron.templating",
     "render_template_string": "heron.templating",
 }
 
 
+_ENABLING = frozenset({"heron.globals", "heron.sessions", "heron.flashing"})
+
+
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'heron' has no attribute {name!r}")
-    if module == "heron.globals":
+    if module in _ENABLING:
         _enable()
     return getattr(_importlib.import_module(module), name)

@@ -39,7 +39,7 @@ from heron.dependencies.solving import solve, solve_flat, validation_error
 from heron.encoders import jsonable_encoder
 from heron.exception_handlers import respond_to_exception
 from heron.exceptions import HeronError
-from heron.requests import CONTEXT_KEY, Request, RequestContext
+from heron.requests import Request, RequestContext
 from heron.responses import (
     HTMLResponse,
     JSONResponse,
@@ -297,6 +297,7 @@ class APIHandler:
         return self.serve
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve through the entry chosen for this route (the fast path when it can be)."""
         await self.app(scope, receive, send)
 
     # ------------------------------------------------------------ the entries
@@ -304,16 +305,28 @@ class APIHandler:
     async def serve_flat(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a route whose inputs are scalar parameters and a JSON body (no context)."""
         try:
-            if self.has_params:
-                # A check may have read the body already: it is on the request's context.
-                kwargs = await solve_flat(self.plan, scope, receive, scope.get(CONTEXT_KEY))
-            else:
-                kwargs = {}
+            kwargs = await solve_flat(self.plan, scope, receive) if self.has_params else {}
             if self.is_async and not self.streams:
                 raw = await self.call(**kwargs)  # PERF: the common call, inline
             else:
                 raw = await self.call_endpoint(kwargs, None, None)
-            if self.direct_media is not None and await self._send_direct(raw, scope, send):
+            body: bytes | None = None
+            if self.direct_media is not None:  # PERF: _direct_body, inline (a call less)
+                if self.is_json:
+                    body = None if isinstance(raw, Response) else self.to_json(raw)
+                elif isinstance(raw, str):
+                    body = raw.encode()
+            if body is not None:
+                # PERF: _send_direct inline: two prebuilt messages, no Response object and
+                # no coroutine (in-process plaintext: 0.1 µs, 4 % of Heron's own time).
+                length = str(len(body)).encode()
+                headers = [(b"content-length", length), (b"content-type", self.direct_media)]
+                start = {"type": "http.response.start", "status": self.status_code}
+                start["headers"] = headers
+                await send(start)
+                if scope["method"] == "HEAD":
+                    body = b""
+                await send({"type": "http.response.body", "body": body})
                 return
             response = self.build_response(raw, None, None)
         except Exception as exc:
@@ -400,8 +413,12 @@ class APIHandler:
     async def call_endpoint(
         self, kwargs: dict[str, Any], sub: Response | None, background: BackgroundTasks | None
     ) -> Any:
-        """Call the endpoint: a stream's response, a coroutine's value, or a sync function's
-        value from the thread pool."""
+        """Call the endpoint with ``kwargs``.
+
+        Returns:
+            A stream's response, a coroutine's value, or a sync function's value (run in
+            the thread pool).
+        """
         if self.streams:
             return self._stream_response(self.call(**kwargs), sub, background)
         if self.is_async:
@@ -434,17 +451,18 @@ class APIHandler:
             raise
         return self.build_response(raw, ctx.sub_response, ctx.background)
 
+    def _direct_body(self, raw: Any) -> bytes | None:
+        """The body of a JSON/text response the handler sends itself; None for the others."""
+        if self.is_json:
+            return None if isinstance(raw, Response) else self.to_json(raw)
+        return raw.encode() if isinstance(raw, str) else None
+
     async def _send_direct(self, raw: Any, scope: Scope, send: Send) -> bool:
         """Send a JSON/text body as two prebuilt messages, when ``raw`` is one; else False.
 
         PERF: no Response object (~10 Python calls less per request).
         """
-        body: bytes | None = None
-        if self.is_json:
-            if not isinstance(raw, Response):
-                body = self.to_json(raw)
-        elif isinstance(raw, str):
-            body = raw.encode()
+        body = self._direct_body(raw)
         if body is None:
             return False
         assert self.direct_media is not None
@@ -459,8 +477,11 @@ class APIHandler:
     def build_response(
         self, raw: Any, sub: Response | None, background: BackgroundTasks | None
     ) -> Response:
-        """The response for the endpoint's return value: serialized FastAPI's way (or
-        Flask's), with the status and headers dependencies set on ``sub``."""
+        """The response for the endpoint's return value.
+
+        Serialized FastAPI's way (or Flask's), with the status and headers dependencies set
+        on ``sub``.
+        """
         if self.flask_style:
             response = make_response(raw)
             if background is not None and response.background is None:

@@ -90,6 +90,10 @@ class _Block:
         if by_method is not None:
             route = by_method.get(method)
             return None if route is None else (route, {})
+        return self.find_dynamic(path, method)
+
+    def find_dynamic(self, path: str, method: str) -> tuple[PathRoute, dict[str, Any]] | None:
+        """:meth:`find` for a path ``fast_static`` does not hold (the router looked)."""
         if self.regex is None or path in self.static:
             return None  # a static path with several candidates: the general path orders them
         match = self.regex.match(path)
@@ -165,6 +169,19 @@ class Matcher:
 def iter_matches(
     matcher: Matcher, scope: Scope, path: str
 ) -> Iterator[tuple[BaseRoute, Match, Scope]]:
+    """Every route of ``matcher`` that matches ``scope``, in route order, lazily.
+
+    Path routes come from their block's candidates (one dict lookup or one regex); one
+    whose methods exclude the request's is a ``PARTIAL`` match.
+
+    Args:
+        matcher: The router's compiled route list.
+        scope: The connection's scope (its type, method and outer ``path_params``).
+        path: The path to match, without the root path.
+
+    Yields:
+        ``(route, match, child_scope)``, the child scope being the keys the route sets.
+    """
     is_http = scope["type"] == "http"
     for segment in matcher.segments:
         if isinstance(segment, tuple):

@@ -92,6 +92,7 @@ class BaseRoute:
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve ``scope`` as an app of its own: handle it if this route matches, else 404."""
         match, child_scope = self.matches(scope)
         if match is Match.NONE:
             await _not_found(scope, receive, send)
@@ -122,6 +123,7 @@ class PathRoute(BaseRoute):
         return {name: conv.convert(raw[name]) for name, conv in self.param_convertors.items()}
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Match the scope type and path; a method the route does not allow is ``PARTIAL``."""
         if scope["type"] != self.scope_type:
             return Match.NONE, {}
         match = self.path_regex.match(get_route_path(scope))
@@ -135,6 +137,11 @@ class PathRoute(BaseRoute):
         return Match.FULL, child
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of this route, when ``name`` is its name, built from ``path_params``.
+
+        Raises:
+            NoMatchFound: Another name, or not exactly this route's parameters.
+        """
         if name != self.name or set(path_params) != set(self.param_convertors):
             raise NoMatchFound(name, path_params)
         path = self.path_format.format(
@@ -183,6 +190,7 @@ class Route(PathRoute):
         self.methods = methods_with_head(methods)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Call the endpoint's app, or answer 405 to a method the route does not allow."""
         if self.methods is not None and scope["method"] not in self.methods:
             await _method_not_allowed(scope, receive, send, methods=self.methods)
             return
@@ -245,6 +253,7 @@ class WebSocketRoute(PathRoute):
             self.app = spec.build(self.app)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand the WebSocket to the endpoint's app (inside the route's middleware)."""
         await self.app(scope, receive, send)
 
     def with_prefix(
@@ -301,6 +310,7 @@ class Mount(BaseRoute):
         return list(getattr(self._base_app, "routes", []))
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Match the path prefix; the child scope moves the prefix into ``root_path``."""
         if scope["type"] not in ("http", "websocket"):
             return Match.NONE, {}
         route_path = get_route_path(scope)
@@ -322,6 +332,15 @@ class Mount(BaseRoute):
         return Match.FULL, child
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of route ``name`` below the mount.
+
+        ``"mount_name:child"`` names a route of the mounted app (plain ``child`` when the
+        mount has no name); the mount's own name with a ``path`` parameter gives that path
+        below the mount (``url_path_for("static", path="app.css")``).
+
+        Raises:
+            NoMatchFound: No route below the mount has that name and those parameters.
+        """
         own = {k: v for k, v in path_params.items() if k in self.param_convertors and k != "path"}
         prefix = self.path_format.replace("/{path}", "").format(
             **{k: self.param_convertors[k].to_string(v) for k, v in own.items()}
@@ -346,6 +365,7 @@ class Mount(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand the scope to the mounted app (inside the mount's middleware)."""
         await self.app(scope, receive, send)
 
     def with_prefix(self, prefix: str, *, middleware: Sequence[Middleware] = ()) -> Mount:
@@ -381,6 +401,7 @@ class Host(BaseRoute):
         return list(getattr(self.app, "routes", []))
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Match the ``Host`` header (port ignored) against the host pattern."""
         if scope["type"] not in ("http", "websocket"):
             return Match.NONE, {}
         host = Headers(raw=scope["headers"]).get("host", "").split(":")[0]
@@ -394,6 +415,14 @@ class Host(BaseRoute):
         return Match.FULL, {"path_params": params, "endpoint": self.app}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The URL of route ``name`` in the host's app, with the host filled in.
+
+        ``"host_name:child"`` names a route of the host's app (plain ``child`` when the host
+        route has no name); the parameters of the host pattern fill it.
+
+        Raises:
+            NoMatchFound: No route of the host's app has that name and those parameters.
+        """
         own = {k: v for k, v in path_params.items() if k in self.param_convertors}
         rest = {k: v for k, v in path_params.items() if k not in own}
         host = self.host_format.format(
@@ -414,6 +443,7 @@ class Host(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Hand the scope to the host's app."""
         await self.app(scope, receive, send)
 
 
@@ -535,7 +565,7 @@ class Router:
             path = get_route_path(scope) if scope.get("root_path") else scope["path"]
             # PERF: a static path is one dict lookup, here (a call less per request).
             by_method = head.fast_static.get(path)
-            found = head.find(path, scope["method"]) if by_method is None else None
+            found = head.find_dynamic(path, scope["method"]) if by_method is None else None
             route = by_method.get(scope["method"]) if by_method is not None else None
             if route is not None or found is not None:
                 params: dict[str, Any] = {}
@@ -578,6 +608,11 @@ class Router:
         return self.default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve ``scope`` with the app :meth:`resolve` finds; lifespan goes to ``lifespan_app``.
+
+        Raises:
+            HeronError: A lifespan scope reached a router without a lifespan app.
+        """
         if scope["type"] == "lifespan":
             if self.lifespan_app is None:
                 raise HeronError("Router does not handle lifespan; use Heron(lifespan=...)")

@@ -22,7 +22,7 @@ from heron.datastructures import UploadFile, parse_query_string
 from heron.dependencies.flat_models import fill, is_sent
 from heron.dependencies.models import BodyField, DefaultFactory, Dependant, ParamField
 from heron.exceptions import RequestValidationError
-from heron.requests import RequestContext, cookie_parser, read_body
+from heron.requests import CONTEXT_KEY, RequestContext, cookie_parser, read_body
 from heron.security.oauth2 import SecurityScopes
 from heron.types import Receive, Scope
 
@@ -150,9 +150,7 @@ def _param_errors(exc: ValidationError, dependant: Dependant) -> list[Any]:
     return errors
 
 
-async def solve_flat(
-    dependant: Dependant, scope: Scope, receive: Receive, ctx: RequestContext | None = None
-) -> dict[str, Any]:
+async def solve_flat(dependant: Dependant, scope: Scope, receive: Receive) -> dict[str, Any]:
     """The arguments of a flat endpoint: scalar parameters and a JSON body, nothing else.
 
     The fast path of ``handlers.APIHandler`` for routes with no dependencies, no injected
@@ -174,6 +172,9 @@ async def solve_flat(
             _assign_params(dependant, validated, kwargs)
     body = None
     if dependant.body_mode is not None:
+        # The app's entry may have made the request's context, and a check may have read
+        # the body through it: then the body is there.
+        ctx: RequestContext | None = scope.get(CONTEXT_KEY)
         if ctx is not None:
             body = await ctx.body()
         else:

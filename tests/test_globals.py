@@ -3,7 +3,7 @@
 import subprocess
 import sys
 import threading
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
@@ -27,11 +27,6 @@ from heron.responses import HTMLResponse, Response
 from heron.testclient import AsyncTestClient, TestClient
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 def test_fetching_a_global_turns_them_on() -> None:
@@ -365,7 +360,7 @@ def _run(code: str) -> str:
 def test_programs_that_never_ask_do_not_pay_for_the_globals() -> None:
     code = """
 import heron.globals as G
-from heron import Heron, session, flash
+from heron import Heron
 from heron.testclient import TestClient
 app = Heron()
 @app.get("/")
@@ -376,6 +371,36 @@ from heron import request
 print(G.usage.enabled)
 """
     assert _run(code).split() == ["False", "ok", "True"]
+
+
+@pytest.mark.parametrize("name", ["session", "flash", "get_flashed_messages"])
+def test_the_session_helpers_turn_the_globals_on(name: str) -> None:
+    # They find the request's session through its context: with a session another
+    # middleware made (no Heron session layer to bind the context), that takes the globals.
+    code = f"""
+import heron.globals as G
+from heron import Heron, Request
+from heron import {name}
+print(G.usage.enabled)
+"""
+    assert _run(code).split() == ["True"]
+
+
+def test_a_session_another_middleware_made_is_found_in_a_fresh_program() -> None:
+    code = """
+from heron import Heron, Request, session
+from heron.testclient import TestClient
+app = Heron()
+@app.middleware("http")
+async def plain_session(request: Request, call_next):
+    request.scope["session"] = {"user": "ann"}
+    return await call_next(request)
+@app.get("/")
+def home() -> str:
+    return session["user"]
+print(TestClient(app).get("/").json())
+"""
+    assert _run(code).split() == ["ann"]
 
 
 def test_first_use_reached_lazily_fails_clearly_then_works() -> None:
@@ -401,7 +426,7 @@ def test_the_global_request_is_the_injected_request() -> None:
     @app.post("/echo")
     async def echo(req: Request) -> dict[str, Any]:
         data = await req.json()
-        assert heron.globals.request._get_current_object() is req
+        assert cast(Any, heron.globals.request)._get_current_object() is req  # the proxy
         return {"same": await heron.globals.request.json() == data}
 
     heron.globals.enable()

@@ -27,15 +27,16 @@ import pytest
 from pydantic import BaseModel, Json
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
+from websockets.typing import Origin
 
 from heron import Depends, Form, Heron, HTTPException, Request, UploadFile, WebSocket
-from heron.datastructures import is_safe_url, safe_filename
 from heron.responses import FileResponse, PlainTextResponse, StreamingResponse
 from heron.security import OAuth2PasswordBearer
 from heron.staticfiles import StaticFiles
 from heron.templating import Jinja2Templates
 from heron.testclient import TestClient, WebSocketDenialResponse
 from heron.types import Message
+from heron.utils import is_safe_url, safe_filename
 from heron.websockets import WebSocketDisconnect, WebSocketOptions, websocket_options
 from heron_run import Served, heron_run
 from test_security_advisories import SRC, api_app, assert_no_500, call
@@ -488,24 +489,24 @@ def test_L2_end_to_end_a_real_server_answers_403(served_origin_app: Served) -> N
     403 and no WebSocket; the app's own origin is served."""
     url = f"ws://127.0.0.1:{served_origin_app.port}/ws"
     with pytest.raises(InvalidStatus) as info:
-        ws_connect(url, origin="https://evil.example", open_timeout=TIMEOUT)  # type: ignore[arg-type]
+        ws_connect(url, origin=Origin("https://evil.example"), open_timeout=TIMEOUT)
     assert info.value.response.status_code == 403
-    own = f"http://127.0.0.1:{served_origin_app.port}"
-    with ws_connect(url, origin=own, open_timeout=TIMEOUT) as ws:  # type: ignore[arg-type]
+    own = Origin(f"http://127.0.0.1:{served_origin_app.port}")
+    with ws_connect(url, origin=own, open_timeout=TIMEOUT) as ws:
         assert json.loads(ws.recv(timeout=TIMEOUT)) == {"user": None}
 
 
 def denial_app(framework: Any, socket_class: Any, depends: Any, exception: Any, scheme: Any) -> Any:
     """The same endpoints under Heron and FastAPI (only the names change)."""
-    app = framework()
+    app: Heron | fastapi.FastAPI = framework()
 
     @app.websocket("/forbidden")
-    async def forbidden(websocket: socket_class) -> None:  # type: ignore[valid-type]
+    async def forbidden(websocket: socket_class) -> None:
         raise exception(403, "members only", headers={"X-Why": "not a member"})
 
     @app.websocket("/token")
     async def token(
-        websocket: socket_class,  # type: ignore[valid-type]
+        websocket: socket_class,
         value: Annotated[str, depends(scheme)],
     ) -> None:
         await websocket.accept()

@@ -31,9 +31,7 @@ __all__ = [
     "UploadFile",
     "add_vary",
     "encode_header",
-    "is_safe_url",
     "parse_query_string",
-    "safe_filename",
     "validate_header",
 ]
 
@@ -253,6 +251,7 @@ class URLPath(str):
     host: str
 
     def __new__(cls, path: str, protocol: str = "", host: str = "") -> URLPath:
+        """Make the string; ``__init__`` then keeps ``protocol`` and ``host`` on it."""
         return str.__new__(cls, path)
 
     def __init__(self, path: str, protocol: str = "", host: str = "") -> None:
@@ -302,12 +301,15 @@ class ImmutableMultiDict(Mapping[_KT, _VT], Generic[_KT, _VT]):
         return list(self._list)
 
     def keys(self) -> KeysView[_KT]:
+        """The distinct keys, in the order they first appear."""
         return self._dict.keys()
 
     def values(self) -> ValuesView[_VT]:
+        """The last value of each key (:meth:`getlist` gives them all)."""
         return self._dict.values()
 
     def items(self) -> ItemsView[_KT, _VT]:
+        """Each key with its last value (:meth:`multi_items` gives every pair)."""
         return self._dict.items()
 
     def __getitem__(self, key: _KT) -> _VT:
@@ -480,12 +482,15 @@ class Headers(Mapping[str, str]):
         return self._list
 
     def keys(self) -> list[str]:  # type: ignore[override]
+        """Every header name, lower-case, once per header line (repeats included)."""
         return [k.decode("latin-1") for k, _ in self._list]
 
     def values(self) -> list[str]:  # type: ignore[override]
+        """Every header value, once per header line, in order."""
         return [v.decode("latin-1") for _, v in self._list]
 
     def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        """Every ``(name, value)`` pair, names lower-case, repeated names included."""
         return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._list]
 
     def getlist(self, key: str) -> list[str]:
@@ -610,88 +615,13 @@ class MutableHeaders(Headers):
         add_vary(self._list, vary.encode("latin-1"))
 
 
-# The most a file system takes in one name (ext4, NTFS, APFS: 255).
-_MAX_FILENAME = 255
-
-
-def safe_filename(filename: str | None) -> str | None:
-    """A client's file name reduced to a name safe to join to a directory, or None.
-
-    ``UploadFile.filename`` is exactly what the client sent (``../../etc/passwd``,
-    ``C:\\Windows\\x.txt``…), as in FastAPI; pass it through this before it reaches a
-    path. Kept: the last segment after any ``/`` or ``\\``, without control characters,
-    surrounding spaces or leading dots (no hidden files), cut to 255 bytes of UTF-8 (what
-    file systems take) keeping the extension. Nothing left (``""``, ``..``,
-    ``C:\\dir\\``) gives None.
-
-    Args:
-        filename: The client's file name (``upload.filename``).
-
-    Returns:
-        The safe name, or None: store the file under a name of your own.
-    """
-    if not filename:
-        return None
-    # SECURITY(Django CVE-2021-28658): the base name on every OS, whatever the separator.
-    name = re.split(r"[/\\]", filename)[-1]
-    name = "".join(char for char in name if char.isprintable()).strip().lstrip(". ")
-    if not name:
-        return None
-    if len(name.encode("utf-8")) <= _MAX_FILENAME:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if not dot or len(extension) > 16:
-        stem, extension = name, ""
-    room = _MAX_FILENAME - len(extension.encode("utf-8")) - len(dot)
-    return stem.encode("utf-8")[:room].decode("utf-8", "ignore") + dot + extension
-
-
-def is_safe_url(url: str | None, allowed_hosts: Iterable[str] = (), *, https: bool = False) -> bool:
-    """Whether redirecting to ``url`` (a ``?next=`` parameter…) stays on allowed hosts.
-
-    Safe: a relative URL (``/account``, ``page?x=1``), or an absolute one whose host (with
-    its port, if any) is in ``allowed_hosts``, e.g. ``[request.url.netloc]``. Unsafe:
-    other hosts, ``//evil.example``, ``/\\evil.example`` and other spellings browsers
-    read as a host, schemes other than http(s) (``javascript:``), ``http:evil.example``,
-    user info, and any control character, space or backslash (browsers strip or rewrite
-    them before parsing).
-
-    Args:
-        url: The candidate URL.
-        allowed_hosts: Host names (``example.com``, ``example.com:8443``) accepted in an
-            absolute URL; case-insensitive.
-        https: Require ``https`` for absolute URLs.
-
-    Returns:
-        True when a redirect to ``url`` cannot leave the allowed hosts.
-    """
-    # SECURITY(Django CVE-2018-14574, aiohttp CVE-2021-21330): open redirects.
-    if not url or _URL_MANGLED.search(url):
-        return False
-    parts = urlsplit(url)
-    if not parts.scheme and not url.startswith("//"):
-        return not parts.netloc  # a path: relative to this site
-    if url.startswith("///") or parts.scheme.lower() not in ("", "http", "https"):
-        return False
-    if https and parts.scheme.lower() != "https":
-        return False
-    netloc = parts.netloc.lower()
-    if not netloc or "@" in netloc:
-        return False
-    return netloc in {host.lower() for host in allowed_hosts}
-
-
-# What browsers strip or read as "/" before they parse a URL; no safe redirect needs one.
-_URL_MANGLED = re.compile(r"[\x00-\x20\x7f\\]")
-
-
 class UploadFile:
     """An uploaded file, spooled to disk past ``max_size`` bytes in memory.
 
     Args:
         file: The underlying binary file.
         size: Bytes written so far.
-        filename: The client-given file name, as sent (see :func:`safe_filename`).
+        filename: The client-given file name, as sent (see :func:`heron.utils.safe_filename`).
         headers: The part's headers.
     """
 

@@ -1,14 +1,19 @@
-"""Helpers FastAPI users import from ``fastapi.utils``: ``generate_unique_id``.
+"""Small helpers for apps: route ids, and checks for file names and URLs a client sent.
 
-Vocabulary level: imports nothing from the rest of Heron at run time.
+``generate_unique_id`` is FastAPI's ``fastapi.utils`` helper; ``safe_filename`` and
+``is_safe_url`` turn an upload's file name or a ``?next=`` URL into something safe to use.
+Called by ``routing`` and by apps; vocabulary level: imports nothing from the rest of Heron
+at run time.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["generate_unique_id"]
+__all__ = ["generate_unique_id", "is_safe_url", "safe_filename"]
 
 _NOT_WORD = re.compile(r"\W")
 
@@ -30,3 +35,78 @@ def generate_unique_id(route: Any) -> str:
     identifier = _NOT_WORD.sub("_", f"{route.name}{route.path_format}")
     methods = getattr(route, "openapi_methods", None) or sorted(route.methods)
     return f"{identifier}_{methods[0].lower()}"
+
+
+# The most a file system takes in one name (ext4, NTFS, APFS: 255).
+_MAX_FILENAME = 255
+
+
+def safe_filename(filename: str | None) -> str | None:
+    r"""A client's file name reduced to a name safe to join to a directory, or None.
+
+    ``UploadFile.filename`` is exactly what the client sent (``../../etc/passwd``,
+    ``C:\Windows\x.txt``…), as in FastAPI; pass it through this before it reaches a
+    path. Kept: the last segment after any ``/`` or ``\``, without control characters,
+    surrounding spaces or leading dots (no hidden files), cut to 255 bytes of UTF-8 (what
+    file systems take) keeping the extension. Nothing left (``""``, ``..``,
+    ``C:\dir\``) gives None.
+
+    Args:
+        filename: The client's file name (``upload.filename``).
+
+    Returns:
+        The safe name, or None: store the file under a name of your own.
+    """
+    if not filename:
+        return None
+    # SECURITY(Django CVE-2021-28658): the base name on every OS, whatever the separator.
+    name = re.split(r"[/\\]", filename)[-1]
+    name = "".join(char for char in name if char.isprintable()).strip().lstrip(". ")
+    if not name:
+        return None
+    if len(name.encode("utf-8")) <= _MAX_FILENAME:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > 16:
+        stem, extension = name, ""
+    room = _MAX_FILENAME - len(extension.encode("utf-8")) - len(dot)
+    return stem.encode("utf-8")[:room].decode("utf-8", "ignore") + dot + extension
+
+
+# What browsers strip or read as "/" before they parse a URL; no safe redirect needs one.
+_URL_MANGLED = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def is_safe_url(url: str | None, allowed_hosts: Iterable[str] = (), *, https: bool = False) -> bool:
+    r"""Whether redirecting to ``url`` (a ``?next=`` parameter…) stays on allowed hosts.
+
+    Safe: a relative URL (``/account``, ``page?x=1``), or an absolute one whose host (with
+    its port, if any) is in ``allowed_hosts``, e.g. ``[request.url.netloc]``. Unsafe:
+    other hosts, ``//evil.example``, ``/\evil.example`` and other spellings browsers
+    read as a host, schemes other than http(s) (``javascript:``), ``http:evil.example``,
+    user info, and any control character, space or backslash (browsers strip or rewrite
+    them before parsing).
+
+    Args:
+        url: The candidate URL.
+        allowed_hosts: Host names (``example.com``, ``example.com:8443``) accepted in an
+            absolute URL; case-insensitive.
+        https: Require ``https`` for absolute URLs.
+
+    Returns:
+        True when a redirect to ``url`` cannot leave the allowed hosts.
+    """
+    # SECURITY(Django CVE-2018-14574, aiohttp CVE-2021-21330): open redirects.
+    if not url or _URL_MANGLED.search(url):
+        return False
+    parts = urlsplit(url)
+    if not parts.scheme and not url.startswith("//"):
+        return not parts.netloc  # a path: relative to this site
+    if url.startswith("///") or parts.scheme.lower() not in ("", "http", "https"):
+        return False
+    if https and parts.scheme.lower() != "https":
+        return False
+    netloc = parts.netloc.lower()
+    if not netloc or "@" in netloc:
+        return False
+    return netloc in {host.lower() for host in allowed_hosts}

@@ -26,8 +26,16 @@ async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwa
     set on the loop are visible to sync code.
     """
     ctx = contextvars.copy_context()
-    call = functools.partial(ctx.run, func, *args, **kwargs)
-    return await anyio.to_thread.run_sync(call)
+    call = functools.partial(_boxed, ctx, func, *args, **kwargs)
+    return (await anyio.to_thread.run_sync(call))[0]
+
+
+def _boxed(
+    ctx: contextvars.Context, func: Callable[P, T], *args: P.args, **kwargs: P.kwargs
+) -> tuple[T]:
+    # NOTE: the result travels in a tuple: trio refuses a thread's function that returns a
+    # coroutine (a sync callable returning an awaitable, which the caller awaits).
+    return (ctx.run(func, *args, **kwargs),)
 
 
 class _StopIteration(Exception):

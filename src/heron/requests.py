@@ -19,7 +19,7 @@ from collections.abc import (
     Mapping,
     MutableMapping,
 )
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, aclosing
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import anyio
@@ -317,11 +317,14 @@ class Request(HTTPConnection):
                 raise HTTPError(413, f"Request body is larger than {limit} bytes")
             chunks: list[bytes] = []
             size = 0
-            async for chunk in self.stream():
-                size += len(chunk)
-                if limit is not None and size > limit:
-                    raise HTTPError(413, f"Request body is larger than {limit} bytes")
-                chunks.append(chunk)
+            # Closed at once when the limit stops the read (trio warns about a stream
+            # left to the garbage collector).
+            async with aclosing(self.stream()) as stream:
+                async for chunk in stream:
+                    size += len(chunk)
+                    if limit is not None and size > limit:
+                        raise HTTPError(413, f"Request body is larger than {limit} bytes")
+                    chunks.append(chunk)
             self._body = b"".join(chunks)
         return self._body
 

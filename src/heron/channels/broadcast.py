@@ -10,7 +10,6 @@ grows memory.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import contextlib
 import dataclasses
@@ -72,8 +71,9 @@ class Missed:
 
 
 class Subscription:
-    """The messages of one channel for one subscriber: an async iterator of
-    :class:`Event` and :class:`Missed` items, fed by :class:`Broadcast`.
+    """The messages of one channel for one subscriber.
+
+    An async iterator of :class:`Event` and :class:`Missed` items, fed by :class:`Broadcast`.
 
     Args:
         channel: The channel.
@@ -96,8 +96,8 @@ class Subscription:
         self._items: collections.deque[Event | Missed] = collections.deque()
         self._pending_drops = 0  # dropped since the last Missed marker was read
         self._unknown_gap = False  # a dropped item was itself an "unknown" marker
-        self._wakeup: asyncio.Event | None = None
-        self._overflow_event: asyncio.Event | None = None
+        self._wakeup: anyio.Event | None = None
+        self._overflow_event: anyio.Event | None = None
         self._closed = False
         self._overflowed = False
 
@@ -121,7 +121,7 @@ class Subscription:
         which would not reach the iterator's ``SubscriberOverflow`` by itself.
         """
         if self._overflow_event is None:
-            self._overflow_event = asyncio.Event()
+            self._overflow_event = anyio.Event()
         if not self._overflowed:
             await self._overflow_event.wait()
 
@@ -170,9 +170,8 @@ class Subscription:
                 return self._items.popleft()
             if self._closed:
                 raise StopAsyncIteration
-            if self._wakeup is None:
-                self._wakeup = asyncio.Event()
-            self._wakeup.clear()
+            # A fresh event per wait (anyio's cannot be cleared): put() and close() set it.
+            self._wakeup = anyio.Event()
             await self._wakeup.wait()
 
 
@@ -183,8 +182,11 @@ class Hub(Protocol):
         """Hand a message received on ``channel`` to its local subscribers."""
 
     def missed(self, channel: str | None = None) -> None:
-        """Tell the local subscribers of ``channel`` (all when None) that messages may
-        have been lost."""
+        """Tell the local subscribers of ``channel`` that messages may have been lost.
+
+        Args:
+            channel: The channel; None for every channel.
+        """
 
 
 class Backend(Protocol):
@@ -262,7 +264,7 @@ class Broadcast:
             setattr(self._backend, name, value)
         self._subscriptions: dict[str, set[Subscription]] = {}
         self._backend_channels: set[str] = set()
-        self._lock: asyncio.Lock | None = None
+        self._lock: anyio.Lock | None = None
         self._connected = False
 
     def __repr__(self) -> str:
@@ -272,7 +274,7 @@ class Broadcast:
         """Connect the backend (a no-op when connected)."""
         if self._connected:
             return
-        self._lock = asyncio.Lock()
+        self._lock = anyio.Lock()
         await self._backend.connect(self)
         self._connected = True
 
@@ -382,8 +384,13 @@ class Broadcast:
                 subscription.put(event)
 
     def missed(self, channel: str | None = None) -> None:
-        """Tell the local subscribers of ``channel`` (every channel when None) that
-        messages may have been lost (the count is unknown)."""
+        """Tell the local subscribers of ``channel`` that messages may have been lost.
+
+        Each gets a :class:`Missed` marker without a count: how many is unknown.
+
+        Args:
+            channel: The channel; None for every channel.
+        """
         for name, subscribers in list(self._subscriptions.items()):
             if channel is not None and name != channel:
                 continue

@@ -40,8 +40,10 @@ class RouterInclude:
         return [self._copy(route, layers) for route in self.router.routes]
 
     def _copy(self, route: BaseRoute, layers: list[Any]) -> BaseRoute:
-        """``route`` under the prefix, inside the router's layers (a route of another kind,
-        with no ``with_prefix``, is served as it is)."""
+        """``route`` under the prefix, inside the router's layers.
+
+        A route of another kind, with no ``with_prefix``, is served as it is.
+        """
         with_prefix = getattr(route, "with_prefix", None)
         if with_prefix is None:
             return route

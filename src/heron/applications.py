@@ -340,6 +340,11 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
     # ------------------------------------------------------------ ASGI entry
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection (HTTP, WebSocket or lifespan) through the app.
+
+        The middleware stack is built on the first call; the app's ``root_path`` applies
+        when the server sends none.
+        """
         scope["app"] = self
         # An empty root_path is none (test clients and servers send ""): the app's applies.
         if self.root_path and not scope.get("root_path"):
@@ -361,8 +366,10 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
     async def _serve_in_context(
         self, scope: Scope, receive: Receive, send: Send, stack: ASGIApp
     ) -> None:
-        """Serve a connection with its context made here: the context globals read it, and
-        the app's own session is saved as the response starts.
+        """Serve a connection with its context made here.
+
+        The context globals read it, and the app's own session is saved as the response
+        starts.
 
         PERF: the context globals' ContextVar set and reset cost ~2,900 CPU instructions
         per request (+12 % on plaintext in-process); apps without sessions, hooks, request
@@ -384,8 +391,10 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
                 scope[CONTEXT_KEY] = outer
 
     def _saving_session(self, ctx: RequestContext, send: Send) -> Send:
-        """``send`` with the app's session saved into the response start (Flask's
-        ``save_session``): a cookie only when a step loaded and changed the session."""
+        """``send`` with the app's session saved into the response start.
+
+        Flask's ``save_session``: a cookie only when a step loaded and changed the session.
+        """
         interface = self.session_interface
         assert interface is not None
         failed = False
@@ -439,8 +448,11 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         return ServerErrorMiddleware(app, handler=app_500_handler(self), debug=self.debug)
 
     def _own_sessions(self) -> SessionInterface | None:
-        """Flask's habit: a secret key is all cookie sessions need (unless the app added a
-        ``SessionMiddleware`` itself: its options win)."""
+        """Flask's habit: a secret key is all cookie sessions need.
+
+        None without a key, or when the app added a ``SessionMiddleware`` itself: its
+        options win.
+        """
         if not self.secret_key:
             return None
         for spec in self.user_middleware:
@@ -462,8 +474,10 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         await self.router.resolve(scope)(scope, receive, send)
 
     def override_plan(self, dependant: Dependant, path_param_names: Collection[str]) -> Dependant:
-        """The plan of this app's override of ``dependant`` (``dependency_overrides``),
-        analysed once per override and security scopes."""
+        """The plan of this app's override of ``dependant`` (``dependency_overrides``).
+
+        Analysed once per override and security scopes, then reused.
+        """
         replacement = self.dependency_overrides[dependant.call]
         plans: dict[Any, Dependant] = self.__dict__.setdefault("_override_plans", {})
         key = (replacement, tuple(dependant.security_scopes))

@@ -33,6 +33,10 @@ class BackgroundTask:
         self.is_async = _is_async_callable(func)
 
     async def __call__(self) -> None:
+        """Make the call; a sync ``func`` runs in the thread pool.
+
+        An awaitable that a sync ``func`` returns is awaited too, so the task really runs.
+        """
         if self.is_async:
             await self.func(*self.args, **self.kwargs)
         else:
@@ -66,5 +70,6 @@ class BackgroundTasks(BackgroundTask):
         self.tasks.append(BackgroundTask(func, *args, **kwargs))
 
     async def __call__(self) -> None:
+        """Run the tasks in order; one that raises stops the rest."""
         for task in self.tasks:
             await task()

@@ -187,8 +187,10 @@ class AppGroup(click.Group):
         return found
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``: the group's own, else an included router's."""
         command = super().get_command(ctx, cmd_name)
         return command if command is not None else self._router_commands().get(cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """The names of the group's commands and of the included routers', sorted."""
         return sorted({*super().list_commands(ctx), *self._router_commands()})

@@ -52,6 +52,11 @@ class StringConvertor(Convertor):
     regex = "[^/]+"
 
     def to_string(self, value: Any) -> str:
+        """The value as segment text.
+
+        Raises:
+            ValueError: The text is empty or contains ``/``.
+        """
         text = str(value)
         if "/" in text or not text:
             raise ValueError("May not contain path separators or be empty")
@@ -70,9 +75,15 @@ class IntegerConvertor(Convertor):
     regex = "[0-9]+"
 
     def convert(self, value: str) -> int:
+        """The digits as an ``int``."""
         return int(value)
 
     def to_string(self, value: Any) -> str:
+        """The value as decimal digits.
+
+        Raises:
+            ValueError: The value is negative.
+        """
         value = int(value)
         if value < 0:
             raise ValueError("Negative integers are not supported")
@@ -85,9 +96,15 @@ class FloatConvertor(Convertor):
     regex = r"[0-9]+(\.[0-9]+)?"
 
     def convert(self, value: str) -> float:
+        """The text as a ``float``."""
         return float(value)
 
     def to_string(self, value: Any) -> str:
+        """The value in plain decimal notation, without trailing zeros.
+
+        Raises:
+            ValueError: The value is negative, NaN or infinite.
+        """
         value = float(value)
         if value < 0 or math.isnan(value) or math.isinf(value):
             raise ValueError("Only finite non-negative floats are supported")
@@ -100,6 +117,7 @@ class UUIDConvertor(Convertor):
     regex = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
     def convert(self, value: str) -> uuid.UUID:
+        """The text as a ``uuid.UUID``."""
         return uuid.UUID(value)
 
 

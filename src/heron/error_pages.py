@@ -179,8 +179,10 @@ def builtin_page(status_code: int, detail: Any, errors: Sequence[Any] = ()) -> s
 def _render_template(
     request: Request, status_code: int, context: dict[str, Any]
 ) -> str | None:
-    """The app's ``errors/<status>.html`` or ``errors/default.html``; None when there is
-    neither, or no renderer (or it fails: logged)."""
+    """The app's ``errors/<status>.html`` or ``errors/default.html``, rendered.
+
+    None when there is neither, or no renderer (or it fails: logged).
+    """
     render = getattr(request.scope.get("app"), "render_error_template", None)
     if render is None:
         return None
@@ -236,8 +238,11 @@ def error_page(
 
 
 def server_error_page(request: Request, exc: BaseException) -> Response:
-    """The 500 answer without a debug page or a 500 handler: HTML for browsers (the app's
-    ``errors/500.html`` when present), the plain ``Internal Server Error`` otherwise."""
+    """The 500 answer without a debug page or a 500 handler.
+
+    HTML for browsers (the app's ``errors/500.html`` when present), the plain
+    ``Internal Server Error`` otherwise.
+    """
     if wants_html(request.scope):
         return error_page(request, 500, error=exc)
     return PlainTextResponse("Internal Server Error", status_code=500)

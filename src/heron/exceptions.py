@@ -334,8 +334,9 @@ class WebSocketDisconnect(Exception):
 
 
 class SubscriberOverflow(Exception):
-    """A broadcast subscription fell more than its queue behind, under the ``"disconnect"``
-    overflow policy; raised by the subscription's iterator.
+    """A broadcast subscription fell more than its queue behind.
+
+    Raised by the subscription's iterator under the ``"disconnect"`` overflow policy.
 
     Args:
         channel: The channel subscribed to.

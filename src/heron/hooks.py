@@ -1,5 +1,7 @@
-"""Request hooks (Flask's ``before_request``…) and what routers scope to their own routes:
-how they are registered.
+"""Registering request hooks (Flask's ``before_request``…) and router-scoped layers.
+
+Router-scoped layers are what routers apply to their own routes only: middleware, hooks
+and exception handlers.
 
 Called by apps and routers at registration (``Heron`` and ``APIRouter`` mix in
 :class:`HookDecorators`; ``APIRouter`` mixes in :class:`RouterScope`); the layers that run
@@ -78,8 +80,9 @@ def flask_error_handler(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class HookDecorators:
-    """Flask's hooks and error handlers, and the decorator forms of handler and middleware
-    registration: shared by ``Heron`` and ``APIRouter``.
+    """Flask's hooks and error handlers, shared by ``Heron`` and ``APIRouter``.
+
+    Also the decorator forms of exception handler and middleware registration.
 
     Subclasses provide :meth:`add_exception_handler`, :meth:`add_middleware` and
     :meth:`_hooks_changed`.
@@ -115,8 +118,9 @@ class HookDecorators:
         self._hooks_changed()
 
     def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None:
-        """Add an ASGI middleware (around a router's routes only); the last added is the
-        outermost.
+        """Add an ASGI middleware around a router's routes only.
+
+        The last added is the outermost.
 
         Raises:
             HeronError: After the application has started serving.

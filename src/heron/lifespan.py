@@ -60,6 +60,15 @@ class LifespanRunner:
             await _call(handler)
 
     async def __call__(self, app: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the ASGI lifespan protocol for ``app`` around :meth:`context`.
+
+        Startup is complete once the context is entered; the mapping the lifespan yields
+        goes into ``scope["state"]``. A failure is sent as ``lifespan.startup.failed`` or
+        ``lifespan.shutdown.failed`` and re-raised.
+
+        Raises:
+            RuntimeError: The lifespan yields state but the server has no ``"state"``.
+        """
         started = False
         await receive()  # lifespan.startup
         try:

@@ -188,6 +188,7 @@ class Response:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the status and headers, the body (none for ``HEAD``), then run ``background``."""
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
@@ -315,6 +316,10 @@ class StreamingResponse(Response):
             return
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Stream the body until it ends or the client disconnects, then run ``background``.
+
+        The body iterators are closed in every case, even when the task is cancelled.
+        """
         try:
             if scope.get("method") == "HEAD":
                 await send(
@@ -555,6 +560,10 @@ class FileResponse(Response):
         self.headers.setdefault("accept-ranges", "bytes")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the file; for ``GET`` and ``HEAD``, conditional and range requests apply.
+
+        A path that is missing or not a regular file gets 404.
+        """
         method = scope.get("method", "GET")
         if self.stat_result is None:
             try:

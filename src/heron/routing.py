@@ -1,5 +1,7 @@
-"""FastAPI's routing layer: API routes, whose arguments come from the endpoint's signature,
-and ``APIRouter``; the public home of every routing name (``heron.routing.Route``…).
+"""FastAPI's routing layer: API routes and ``APIRouter``.
+
+API routes take their arguments from the endpoint's signature. This module is also the
+public home of every routing name (``heron.routing.Route``…).
 
 Called by apps and routers at registration (``@app.get``…, ``include_router``); calls
 ``dependencies.analysis`` (the endpoint's plan, once), ``handlers.APIHandler`` and

@@ -133,6 +133,7 @@ class Session(dict[str, Any]):
         return super().__getitem__(key)
 
     def get(self, key: str, default: Any = None, /) -> Any:
+        """``dict.get``; counts as a read."""
         self._read()
         return super().get(key, default)
 
@@ -163,18 +164,22 @@ class Session(dict[str, Any]):
     __hash__ = None
 
     def keys(self) -> Any:
+        """The keys; counts as a read."""
         self._read()
         return super().keys()
 
     def values(self) -> Any:
+        """The values; counts as a read."""
         self._read()
         return super().values()
 
     def items(self) -> Any:
+        """The items; counts as a read."""
         self._read()
         return super().items()
 
     def copy(self) -> dict[str, Any]:
+        """A plain-dict copy of the data; counts as a read."""
         self._read()
         return self.data()
 
@@ -202,6 +207,7 @@ class Session(dict[str, Any]):
         super().clear()
 
     def pop(self, key: str, *default: Any) -> Any:
+        """``dict.pop``; a change when ``key`` is there, a read otherwise."""
         if dict.__contains__(self, key):
             self._write()
         else:
@@ -209,10 +215,12 @@ class Session(dict[str, Any]):
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[str, Any]:
+        """``dict.popitem``; counts as a change."""
         self._write()
         return super().popitem()
 
     def setdefault(self, key: str, default: Any = None, /) -> Any:
+        """``dict.setdefault``; a read when ``key`` is there, a change otherwise."""
         if dict.__contains__(self, key):
             self._read()
         else:
@@ -220,6 +228,7 @@ class Session(dict[str, Any]):
         return super().setdefault(key, default)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
+        """``dict.update``; counts as a change."""
         self._write()
         super().update(*args, **kwargs)
 

@@ -143,6 +143,11 @@ class StaticFiles:
         return directories
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the file at the request's path below the mount; a WebSocket is closed.
+
+        The directory is checked on the first request. An ``HTTPException`` (a 404…) goes
+        through the application's exception handlers, as a route's would.
+        """
         if scope["type"] != "http":
             # A WebSocket reached a static mount: nothing to serve, close it politely.
             await send({"type": "websocket.close", "code": 1000, "reason": ""})

@@ -361,6 +361,10 @@ class TemplateResponse(HTMLResponse):
         super().__init__(template.render(context), status_code, headers, media_type, background)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the HTML; test clients that support it get the template and context first.
+
+        They come in an ``http.response.debug`` message (the ASGI extension of that name).
+        """
         if "http.response.debug" in scope.get("extensions", {}):
             # Test clients that support it expose the template and context to tests.
             info = {"template": self.template, "context": self.context}

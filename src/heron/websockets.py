@@ -671,6 +671,7 @@ class WebSocketClose:
         self.reason = reason or ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Close the WebSocket with this object's ``code`` and ``reason``."""
         await send({"type": "websocket.close", "code": self.code, "reason": self.reason})
 
 

@@ -59,23 +59,28 @@ class BroadcasterBackend:
         self._readers: dict[str, asyncio.Task[None]] = {}
 
     async def connect(self, hub: Hub) -> None:
+        """Connect the wrapped broadcaster; received messages will go to ``hub.deliver``."""
         self._hub = hub
         await self.broadcaster.connect()
 
     async def disconnect(self) -> None:
+        """Stop every channel's reader, then disconnect the wrapped broadcaster."""
         for channel in list(self._readers):
             await self.unsubscribe(channel)
         await self.broadcaster.disconnect()
 
     async def publish(self, channel: str, message: str) -> None:
+        """Publish ``message`` on ``channel`` through the wrapped broadcaster."""
         await self.broadcaster.publish(channel, message)
 
     async def subscribe(self, channel: str) -> None:
+        """Start a reader task for ``channel``; returns once it has subscribed (or failed)."""
         ready = asyncio.Event()
         self._readers[channel] = asyncio.create_task(self._read(channel, ready))
         await ready.wait()
 
     async def unsubscribe(self, channel: str) -> None:
+        """Cancel the reader task of ``channel`` and wait for it to end."""
         reader = self._readers.pop(channel, None)
         if reader is not None:
             reader.cancel()

@@ -22,17 +22,20 @@ class MemoryBackend:
         self._hub: Hub | None = None
 
     async def connect(self, hub: Hub) -> None:
+        """Keep ``hub``: published messages are handed to it directly."""
         self._hub = hub
 
     async def disconnect(self) -> None:
+        """Forget the hub: messages published from now on reach nobody."""
         self._hub = None
 
     async def subscribe(self, channel: str) -> None:
-        pass  # every local subscriber is known to the hub already
+        """Nothing to do: every local subscriber is known to the hub already."""
 
     async def unsubscribe(self, channel: str) -> None:
-        pass
+        """Nothing to do: the hub keeps track of its local subscribers."""
 
     async def publish(self, channel: str, message: str) -> None:
+        """Queue ``message`` for this process's subscribers of ``channel``, at once."""
         if self._hub is not None:
             self._hub.deliver(channel, message)

@@ -77,6 +77,10 @@ class RedisBackend:
         self._lost = False  # the listening connection broke since subscribers last knew
 
     async def connect(self, hub: Hub) -> None:
+        """Create the publishing client and start the task that listens and reconnects.
+
+        Received messages go to ``hub.deliver``; nothing waits for Redis here.
+        """
         from redis.asyncio import ConnectionPool, Redis
         from redis.asyncio.retry import Retry
         from redis.backoff import ExponentialBackoff
@@ -98,6 +102,7 @@ class RedisBackend:
         self._listener = asyncio.create_task(self._listen(), name="heron-broadcast-redis")
 
     async def disconnect(self) -> None:
+        """Stop the listening task and close the publishing and listening connections."""
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.cancel()
@@ -111,6 +116,11 @@ class RedisBackend:
         self._channels.clear()
 
     async def publish(self, channel: str, message: str) -> None:
+        """Publish ``message`` on ``channel`` to every process connected to this Redis.
+
+        Raises:
+            BroadcastUnavailable: Redis could not be reached, after redis-py's retries.
+        """
         from redis.exceptions import RedisError
 
         assert self._publisher is not None
@@ -121,6 +131,11 @@ class RedisBackend:
             raise BroadcastUnavailable() from exc
 
     async def subscribe(self, channel: str) -> None:
+        """Subscribe to ``channel``; returns once Redis confirms it, or after a timeout.
+
+        While Redis is away the channel is subscribed on reconnection, and its subscribers
+        are then told that they may have missed messages.
+        """
         from redis.exceptions import RedisError
 
         self._channels.add(channel)
@@ -148,6 +163,7 @@ class RedisBackend:
             self._lost = True
 
     async def unsubscribe(self, channel: str) -> None:
+        """Unsubscribe from ``channel``; errors are ignored (a broken connection has none)."""
         from redis.exceptions import RedisError
 
         self._channels.discard(channel)

@@ -1,5 +1,7 @@
-"""Endpoint signatures: analysed once at registration (``analysis``) into a dependency tree
-(``models``), solved per request (``solving``).
+"""Endpoint signatures, analysed once at registration and solved per request.
+
+``analysis`` turns a signature into a dependency tree (``models``) at registration;
+``solving`` solves that tree for each request.
 
 The package itself re-exports nothing: ``heron.websockets`` imports ``solving`` while
 ``analysis`` imports ``heron.websockets``, so importing the package must not load both.

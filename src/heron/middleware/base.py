@@ -30,8 +30,10 @@ DispatchFunction = Callable[[Request, CallNext], Awaitable[Response]]
 
 
 class _AppResponse(Response):
-    """The downstream app's response, as ``call_next`` returns it: status and headers
-    known, body streamed from the app as the middleware's response is sent."""
+    """The downstream app's response, as ``call_next`` returns it.
+
+    Status and headers known, body streamed from the app as the middleware's response is sent.
+    """
 
     def __init__(
         self,
@@ -78,6 +80,11 @@ class BaseHTTPMiddleware:
         raise NotImplementedError()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the dispatch function for an HTTP request; other scopes go to the app.
+
+        An exception the app raises after its response started is re-raised once the
+        middleware's response is sent, so the server knows.
+        """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

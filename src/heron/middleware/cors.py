@@ -66,7 +66,7 @@ def _merge_headers(
 
 
 class CORSMiddleware:
-    """Answer CORS preflight requests and add CORS headers to responses.
+    r"""Answer CORS preflight requests and add CORS headers to responses.
 
     A request without ``Origin`` goes to the app; its response only gets ``Vary: Origin``.
     An ``OPTIONS`` request with
@@ -89,7 +89,7 @@ class CORSMiddleware:
             browsers require; that lets every site read credentialed responses, so prefer a
             list of origins.
         allow_origin_regex: A regex that allowed origins must match in full, e.g.
-            ``r"https://.*\\.example\\.org"``.
+            ``r"https://.*\.example\.org"``.
         allow_private_network: Answer Private Network Access preflights
             (``Access-Control-Request-Private-Network``) with
             ``Access-Control-Allow-Private-Network: true``.
@@ -186,6 +186,7 @@ class CORSMiddleware:
         return origin in self._origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Apply CORS to a request with ``Origin``; the others only get ``Vary: Origin``."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -36,6 +36,10 @@ class ServerErrorMiddleware:
         self.debug = debug
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve an HTTP request, answering 500 if the app raises before its response starts.
+
+        The exception is re-raised either way, for the server to log.
+        """
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -56,8 +60,11 @@ class ServerErrorMiddleware:
             raise
 
     async def error_response(self, request: Request, exc: Exception) -> Response:
-        """The 500 response for ``exc``: the debug page, the user's handler, or the
-        built-in page (see ``heron.exception_handlers.server_error_response``)."""
+        """The 500 response for ``exc``.
+
+        The debug page, the user's handler, or the built-in page (see
+        ``heron.exception_handlers.server_error_response``).
+        """
         return await server_error_response(request, exc, self.handler, debug=self.debug)
 
     def debug_response(self, request: Request, exc: Exception) -> Response:

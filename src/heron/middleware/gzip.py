@@ -236,6 +236,7 @@ class GZipMiddleware:
         return media_type.partition(b"/")[0] + b"/" in self._excluded_types
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve an HTTP request, compressing the response when the client accepts gzip."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

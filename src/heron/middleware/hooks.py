@@ -57,8 +57,10 @@ def required_positional(func: Callable[..., Any]) -> int:
 
 
 class Hook:
-    """A registered hook and how to call it (with the request or without; sync ones in
-    the thread pool)."""
+    """A registered hook and how to call it.
+
+    With the request or without; sync ones run in the thread pool.
+    """
 
     __slots__ = ("func", "is_async", "takes_request")
 
@@ -68,6 +70,7 @@ class Hook:
         self.takes_request = takes_request
 
     async def __call__(self, *args: Any) -> Any:
+        """Call the hook with ``args``; a sync hook runs in the thread pool."""
         if self.is_async:
             return await self.func(*args)
         return await run_in_threadpool(self.func, *args)
@@ -241,6 +244,10 @@ class AppHooks:
         return checks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve an HTTP request through the checks, hooks and the matched route's handler.
+
+        Other scope types go to ``dispatch``.
+        """
         if scope["type"] != "http":
             await self.dispatch(scope, receive, send)
             return
@@ -264,6 +271,7 @@ class RouterLayer:
         self.router = router
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the route inside its router's exception handlers and hooks, if it has any."""
         router = self.router
         hooks = router.request_hooks if scope["type"] == "http" else None
         if not router.exception_handlers and not hooks:

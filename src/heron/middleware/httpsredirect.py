@@ -81,6 +81,11 @@ class HTTPSRedirectMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Redirect an insecure request or WebSocket handshake to its secure URL.
+
+        A secure one, and lifespan events, go to the app; without a usable host the answer
+        is 400.
+        """
         kind = scope["type"]
         if kind not in ("http", "websocket"):
             await self.app(scope, receive, send)

@@ -104,6 +104,10 @@ class SessionMiddleware:
         self._in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a request or WebSocket with its session loaded; save it as a response starts.
+
+        With a store, the lifespan events tell when the store's connections may be closed.
+        """
         kind = scope["type"]
         if kind == "lifespan" and self.store is not None:
             await self.app(scope, receive, self._lifespan_send(send))

@@ -112,6 +112,11 @@ class TrustedHostMiddleware:
         return self.allow_any or host in self._exact or host.endswith(self._suffixes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass a request or WebSocket with an allowed ``Host`` to the app; refuse the others.
+
+        A refused request gets 400, or a redirect to ``www.`` when ``www_redirect`` applies;
+        a refused WebSocket handshake is denied.
+        """
         if self.allow_any or scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return

@@ -143,6 +143,10 @@ class DocsAssets:
         return next((bundle for bundle in self.bundles if name in bundle.files), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a bundle's file for ``GET`` and ``HEAD``; a WebSocket is refused.
+
+        A name no bundle lists gets 404, another method 405.
+        """
         if scope["type"] != "http":
             # A WebSocket handshake here is refused (403 before accept).
             await send({"type": "websocket.close", "code": 1000})

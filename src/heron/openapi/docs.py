@@ -54,7 +54,7 @@ swagger_ui_default_parameters: dict[str, Any] = {
 
 
 def _script_json(value: Any) -> str:
-    """JSON that is safe inside ``<script>``: ``<``, ``>`` and ``&`` as ``\\u`` escapes."""
+    r"""JSON that is safe inside ``<script>``: ``<``, ``>`` and ``&`` as ``\u`` escapes."""
     text = json.dumps(value)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 

@@ -101,7 +101,7 @@ class SchemaField:
 
     @property
     def core_schema(self) -> CoreSchema:
-        """pydantic's core schema of :attr:`annotation` (built once).
+        """Pydantic's core schema of :attr:`annotation` (built once).
 
         Raises:
             HeronError: pydantic cannot build a schema for the type.

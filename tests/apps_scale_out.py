@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from heron import Heron, Request, WebSocket
 from heron.channels import Broadcast, forward_to_websocket, sse_fan_out
 from heron.middleware.sessions import SessionMiddleware
 from heron.responses import Response
-from heron.sessions import RedisSessionStore
+from heron.sessions import RedisSessionStore, Session
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -79,7 +79,7 @@ async def stream(channel: str) -> Response:
 
 @app.post("/login")
 async def login(request: Request) -> dict[str, str]:
-    request.session.regenerate()
+    cast(Session, request.session).regenerate()
     request.session["user"] = (await request.json())["user"]
     return {"pid": pid()}
 

@@ -36,6 +36,21 @@ _SERVERS = [
 ]
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("asyncio", id="asyncio"),
+        pytest.param("trio", id="trio"),
+    ]
+)
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Every ``@pytest.mark.anyio`` test runs on asyncio and on trio (STYLE.md rule 12).
+
+    A module whose test needs an asyncio-only library (redis.asyncio, asyncpg, SQLAlchemy's
+    asyncio engine) overrides this fixture, saying which library ties it to asyncio.
+    """
+    return str(request.param)
+
+
 @pytest.fixture(scope="session", params=_SERVERS)
 def bad_input_server(request: pytest.FixtureRequest) -> Iterator[Server]:
     """``apps_bad_input:app`` served by a real server (one per kind, for the session)."""

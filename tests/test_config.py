@@ -35,6 +35,7 @@ def test_builtin_keys_are_the_app_attributes() -> None:
     assert app.config["SECRET_KEY"] is None
     assert app.config.get("ROOT_PATH") == ""
     app.secret_key = "from the attribute"
+    app = app  # NOTE: forget mypy's narrowing of app.config[...] (the setter changed it)
     assert app.config["SECRET_KEY"] == "from the attribute"
     app.config["MAX_BODY_SIZE"] = 5
     assert app.max_body_size == 5

@@ -153,7 +153,7 @@ def test_wrong_tokens_are_refused(bad: str, where: str) -> None:
         response = client.post("/notes", data={"text": "hi", "csrf_token": bad})
     else:
         response = client.post(
-            "/notes", data={"text": "hi"}, headers={"x-csrf-token": bad.encode()}
+            "/notes", data={"text": "hi"}, headers={b"x-csrf-token": bad.encode()}
         )
     assert response.status_code == 403
     assert response.json() == {"detail": "CSRF token invalid"}

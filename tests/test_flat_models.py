@@ -88,7 +88,8 @@ def test_form_models_recognises_models_optional_models_and_unions() -> None:
 
     assert form_models(A) == ([A], False)
     assert form_models(A | None) == ([A], True)
-    assert form_models(A | B | None) == ([A, B], True)
+    both: list[type[BaseModel]] = [A, B]
+    assert form_models(A | B | None) == (both, True)
     assert form_models(A | int) == ([], False)
     assert form_models(list[A]) == ([], False)
 

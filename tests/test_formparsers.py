@@ -43,11 +43,6 @@ URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data; boundary=B"
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # -- helpers ------------------------------------------------------------------------------
 
 

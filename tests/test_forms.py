@@ -537,7 +537,7 @@ def test_dates_times_and_urls_in_html_formats() -> None:
         link: AnyUrl | None = None
 
     at = datetime.datetime(2024, 5, 6, 7, 8, tzinfo=datetime.UTC)
-    form = HTMLForm(Meeting, Meeting(at=at, until=datetime.time(9, 30), link="https://a.b/"))
+    form = HTMLForm(Meeting, Meeting(at=at, until=datetime.time(9, 30), link=AnyUrl("https://a.b/")))
     assert str(form.at) == (
         '<input type="datetime-local" name="at" id="at" required value="2024-05-06T07:08">'
     )

@@ -19,6 +19,7 @@ from heron import Heron
 from heron.openapi import docs
 from heron.openapi.assets import REDOC, SWAGGER_UI, AssetBundle, DocsAssets
 from heron.testclient import TestClient
+from heron.types import Message
 
 Event = tuple[Any, ...]
 
@@ -46,14 +47,14 @@ class _Events(HTMLParser):
             self.events.append(("data", text))
 
 
-def page_events(html: str | bytes) -> list[Event]:
+def page_events(html: str | bytes | memoryview) -> list[Event]:
     parser = _Events()
-    parser.feed(html.decode() if isinstance(html, bytes) else html)
+    parser.feed(html if isinstance(html, str) else bytes(html).decode())
     parser.close()
     return parser.events
 
 
-def asset_urls(html: str | bytes) -> list[str]:
+def asset_urls(html: str | bytes | memoryview) -> list[str]:
     """Every URL the page loads by itself (stylesheets, icons, scripts)."""
     urls = []
     for event in page_events(html):
@@ -65,7 +66,7 @@ def asset_urls(html: str | bytes) -> list[str]:
     return urls
 
 
-def without_urls(html: str | bytes, urls: list[str]) -> list[Event]:
+def without_urls(html: str | bytes | memoryview, urls: list[str]) -> list[Event]:
     """The page's events with the given asset URLs replaced by a placeholder."""
     events = []
     for event in page_events(html):
@@ -125,11 +126,13 @@ def test_swagger_ui_parameters_do_not_change_the_shared_defaults() -> None:
 
 
 def test_page_values_cannot_break_out_of_their_place() -> None:
-    page = docs.get_swagger_ui_html(
-        openapi_url="/o.json?a=1&b='x'</script>",
-        title="Tom & Jerry <b>API</b>",
-        swagger_css_url='/s.css" onload="alert(1)',
-    ).body.decode()
+    page = bytes(
+        docs.get_swagger_ui_html(
+            openapi_url="/o.json?a=1&b='x'</script>",
+            title="Tom & Jerry <b>API</b>",
+            swagger_css_url='/s.css" onload="alert(1)',
+        ).body
+    ).decode()
     events = page_events(page)
     title = events[events.index(("start", "title", ())) + 1]
     assert title == ("data", "Tom&Jerry<b>API</b>")  # shown as text, not markup
@@ -196,7 +199,7 @@ def test_oauth2_redirect_page_runs_the_installed_swagger_ui_script() -> None:
     # The contract with the Swagger UI window that opened the flow, as in FastAPI's page.
     for needed in ("window.opener.swaggerUIRedirectOauth2", "window.close()", ".callback("):
         assert needed in script
-        assert needed in fastapi_docs.get_swagger_ui_oauth2_redirect_html().body.decode()
+        assert needed in bytes(fastapi_docs.get_swagger_ui_oauth2_redirect_html().body).decode()
 
 
 # ---------------------------------------------------------------- the files
@@ -292,7 +295,7 @@ def test_other_methods_are_refused() -> None:
 
 async def call_asgi(app: Heron, path: str, raw_path: bytes) -> tuple[int, bytes]:
     """Send one GET with exactly this path (no client-side URL normalisation)."""
-    messages: list[dict[str, Any]] = []
+    messages: list[Message] = []
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -308,10 +311,10 @@ async def call_asgi(app: Heron, path: str, raw_path: bytes) -> tuple[int, bytes]
         "server": ("testserver", 80),
     }
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         messages.append(message)
 
     await app(scope, receive, send)
@@ -334,11 +337,6 @@ TRAVERSALS = [
     ("/", b"/"),
     ("/SWAGGER-UI.CSS", b"/SWAGGER-UI.CSS"),
 ]
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.mark.anyio
@@ -394,7 +392,7 @@ def test_pages_built_on_a_mounted_asset_app_load() -> None:
 
 def shop(cls: Any, **options: Any) -> Any:
     """The same small app, as Heron or as FastAPI."""
-    app = cls(title="Shop", **options)
+    app: Heron | FastAPI = cls(title="Shop", **options)
 
     @app.get("/items/{item_id}")
     async def read_item(item_id: int) -> dict[str, int]:

@@ -3,7 +3,7 @@
 import sys
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pytest
 from fastapi.openapi import models as fastapi_models
@@ -313,10 +313,11 @@ class OAuth2PasswordBearerWithCookie(OAuth2):
     """FastAPI's documented recipe: OAuth2 whose token travels in a cookie."""
 
     def __init__(self, tokenUrl: str, scopes: dict[str, str] | None = None) -> None:
-        flows = OAuthFlowsModel(password={"tokenUrl": tokenUrl, "scopes": scopes or {}})
+        flows = OAuthFlowsModel(password=cast(Any, {"tokenUrl": tokenUrl, "scopes": scopes or {}}))
         super().__init__(flows=flows, scheme_name="cookie")
 
-    async def __call__(self, request: Request) -> str | None:
+    # As the recipe writes it: a Request, where Heron's OAuth2 takes any HTTPConnection.
+    async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
         authorization = request.cookies.get("access_token")
         if not authorization or not authorization.startswith("Bearer "):
             self._not_authenticated()

@@ -7,22 +7,17 @@ import json
 import random
 import string
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import pytest
 
-from heron.datastructures import URL, Address, Headers, QueryParams, State
+from heron.datastructures import URL, Address, Headers, QueryParams, State, UploadFile
 from heron.exceptions import ClientDisconnect, HTTPError
 from heron.requests import HTTPConnection, Request, cookie_parser, read_body
 from heron.types import Message, Receive, Scope
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 # --------------------------------------------------------------------------- helpers
@@ -232,7 +227,7 @@ def test_state_created_when_scope_has_none() -> None:
 
 
 def test_app_and_middleware_only_attributes() -> None:
-    app = FakeApp()
+    app: object = FakeApp()
     request = Request(make_scope(app=app))
     assert request.app is app
     with pytest.raises(AssertionError, match="SessionMiddleware"):
@@ -667,7 +662,7 @@ def test_form_is_an_async_context_manager_that_closes_the_files() -> None:
 
     async def main() -> tuple[bytes, Any]:
         async with Request(scope, _body_receive(body)).form() as form:
-            upload = form["f"]
+            upload = cast(UploadFile, form["f"])  # a file part, not a field
             content = await upload.read()
         return content, upload
 

@@ -39,11 +39,6 @@ from heron.types import ASGIApp, Message, Scope
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -585,7 +580,7 @@ def test_json_never_emits_invalid_json_for_non_finite_floats(value: float) -> No
 
     body = JSONResponse({"v": value}).body
     # Strict parsing: NaN / Infinity are not JSON.
-    json.loads(body, parse_constant=lambda c: pytest.fail(f"invalid JSON constant {c}"))
+    json.loads(bytes(body), parse_constant=lambda c: pytest.fail(f"invalid JSON constant {c}"))
 
 
 def test_json_unknown_type_raises() -> None:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from heron import APIRouter, Depends, Heron, HTTPException, Request, WebSocket
 from heron.globals import abort
 from heron.middleware import Middleware
+from heron.middleware.base import CallNext
 from heron.responses import JSONResponse, PlainTextResponse, Response
 from heron.testclient import TestClient
 from heron.types import Message, Receive, Scope, Send
@@ -88,7 +89,7 @@ def test_function_middleware_on_a_router() -> None:
     router = APIRouter()
 
     @router.middleware("http")
-    async def timing(request: Request, call_next: Any) -> Response:
+    async def timing(request: Request, call_next: CallNext) -> Response:
         response = await call_next(request)
         response.headers["X-Router"] = request.url.path
         return response
@@ -310,17 +311,17 @@ def cli_router_app() -> tuple[Heron, list[str]]:
     merged = APIRouter(name="tools", cli_group=None)
     renamed = APIRouter(name="users", cli_group="people")
 
-    @admin.cli.command("create")
+    @admin.cli.command("create")  # type: ignore[untyped-decorator]  # AppGroup.command returns Any
     def create() -> None:
         from heron.globals import current_app
 
         ran.append(f"create in {current_app.title}")
 
-    @merged.cli.command("top")
+    @merged.cli.command("top")  # type: ignore[untyped-decorator]  # AppGroup.command returns Any
     async def top() -> None:
         ran.append("top")
 
-    @renamed.cli.command()
+    @renamed.cli.command()  # type: ignore[untyped-decorator]  # AppGroup.command returns Any
     def purge() -> None:
         ran.append("purge")
 
@@ -345,7 +346,7 @@ def test_a_router_not_included_adds_no_commands() -> None:
     app = Heron()
     router = APIRouter(name="lonely")
 
-    @router.cli.command()
+    @router.cli.command()  # type: ignore[untyped-decorator]  # AppGroup.command returns Any
     def hello() -> None:
         pass
 

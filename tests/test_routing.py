@@ -388,7 +388,7 @@ class GzipRoute(APIRoute):
         async def handler(request: Request) -> Response:
             request = GzipRequest(request.scope, request.receive)
             response = await original(request)
-            response.headers["X-Route"] = self.name
+            response.headers["X-Route"] = str(self.name)
             return response
 
         return handler

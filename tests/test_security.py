@@ -134,7 +134,7 @@ def test_scheme_model_equals_fastapis(name: str, kwargs: dict[str, Any]) -> None
     scheme = ours(**_resolve(kwargs, heron_models))
     reference = theirs(**_resolve(kwargs, fastapi_models))
     # JSON mode: the enums are each package's own classes, equal only by value.
-    dump = {"by_alias": True, "exclude_none": True, "mode": "json"}
+    dump: dict[str, Any] = {"by_alias": True, "exclude_none": True, "mode": "json"}
     assert scheme.model.model_dump(**dump) == reference.model.model_dump(**dump)
     assert scheme.scheme_name == reference.scheme_name
     assert scheme.auto_error is reference.auto_error
@@ -143,7 +143,7 @@ def test_scheme_model_equals_fastapis(name: str, kwargs: dict[str, Any]) -> None
 
 
 def test_defaults_dump_as_in_the_openapi_document() -> None:
-    dump = {"by_alias": True, "exclude_none": True, "mode": "json"}
+    dump: dict[str, Any] = {"by_alias": True, "exclude_none": True, "mode": "json"}
     assert OAuth2PasswordBearer(tokenUrl="token").model.model_dump(**dump) == {
         "type": "oauth2",
         "flows": {"password": {"scopes": {}, "tokenUrl": "token"}},
@@ -343,16 +343,16 @@ GARBAGE = [
 def test_garbage_authorization_is_a_client_error(
     heron_client: TestClient, path: str, value: str
 ) -> None:
-    response = heron_client.get(f"/{path}", headers={"Authorization": value.encode("latin-1")})
+    response = heron_client.get(f"/{path}", headers={b"Authorization": value.encode("latin-1")})
     assert response.status_code in (200, 401), response.text
     if response.status_code == 401:
         assert response.json() == NOT_AUTH
 
 
 def test_non_ascii_header_bytes_reach_the_scheme_as_latin1(heron_client: TestClient) -> None:
-    response = heron_client.get("/bearer", headers={"Authorization": b"Bearer \xff\xfe"})
+    response = heron_client.get("/bearer", headers={b"Authorization": b"Bearer \xff\xfe"})
     assert response.json() == {"value": {"scheme": "Bearer", "credentials": "\u00ff\u00fe"}}
-    response = heron_client.get("/basic", headers={"Authorization": b"Basic \xff\xfe"})
+    response = heron_client.get("/basic", headers={b"Authorization": b"Basic \xff\xfe"})
     assert (response.status_code, response.headers["www-authenticate"]) == (401, "Basic")
 
 
@@ -468,7 +468,7 @@ def test_password_forms_can_be_built_directly() -> None:
     strict = OAuth2PasswordRequestFormStrict("password", "u", "p")
     assert (strict.grant_type, strict.scopes) == ("password", [])
     with pytest.raises(TypeError):
-        OAuth2PasswordRequestForm("password", "u", "p")  # type: ignore[misc]
+        OAuth2PasswordRequestForm("password", "u", "p")  # type: ignore[call-arg]
 
 
 # --- Scopes through Security(...) --------------------------------------------------------------

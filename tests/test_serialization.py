@@ -16,7 +16,7 @@ import functools
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import anyio
 import fastapi
@@ -292,7 +292,7 @@ PLAIN_VALUES: dict[str, Any] = {
     # The plain-JSON shortcut must step aside for what jsonable_encoder changes:
     "sqlalchemy-keys": {"_sa_instance_state": 1, "a": {"_sa_x": 2, "b": True}},
     "nested-plain": {"a": [{"b": [1, 2.5, None, "x"]}, [], {}], "c": False},
-    "deep": functools.reduce(lambda inner, _: {"k": [inner]}, range(12), {"leaf": 1}),
+    "deep": functools.reduce(lambda inner, _: {"k": [inner]}, range(12), cast(object, {"leaf": 1})),
     "str-subclass-key": {StrKey.A: 1},
     "enum-in-list": [1, StrKey.A],
 }

@@ -32,12 +32,14 @@ from heron.exceptions import ConfigError, HeronError
 from heron.responses import HTMLResponse, JSONResponse
 from heron.sql import NAMING_CONVENTION, Database, Model, async_url
 from heron.testclient import AsyncTestClient, TestClient
-from heron.types import Receive, Scope, Send
+from heron.types import Message, Receive, Scope, Send
 
 
 @pytest.fixture
 def anyio_backend() -> str:
-    return "asyncio"  # SQLAlchemy's asyncio extension
+    # asyncio only: SQLAlchemy's asyncio extension (AsyncEngine, greenlet bridge) and the
+    # drivers behind it (aiosqlite, asyncpg) run on an asyncio event loop.
+    return "asyncio"
 
 
 class Base(DeclarativeBase):
@@ -173,7 +175,7 @@ def test_the_commit_is_done_before_the_response_starts(url: str) -> None:
             await engine.dispose()
 
     async def observed(scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_and_count(message: dict[str, Any]) -> None:
+        async def send_and_count(message: Message) -> None:
             if message["type"] == "http.response.start":
                 committed_at_response.append(await count_rows())
             await send(message)
@@ -360,7 +362,7 @@ def test_the_engine_lives_from_startup_to_shutdown(tmp_path: Path) -> None:
         assert engine.pool.checkedin() == 1  # type: ignore[attr-defined]
     with pytest.raises(HeronError, match="not started"):
         db.sessionmaker  # noqa: B018
-    assert engine.pool.checkedin() == 0  # type: ignore[attr-defined] - disposed
+    assert engine.pool.checkedin() == 0  # type: ignore[attr-defined]  # disposed
     with TestClient(app) as client:  # a second run gets a new engine
         assert client.get("/now").json() == 1
         assert db.engine is not engine
@@ -384,7 +386,7 @@ def test_init_app_starts_the_database_for_the_lifespan_and_commands(tmp_path: Pa
     async def items(session: Annotated[AsyncSession, Depends(db.session)]) -> list[str]:
         return list(await session.scalars(select(Item.name).order_by(Item.id)))
 
-    @app.cli.command("add-item")
+    @app.cli.command("add-item")  # type: ignore[untyped-decorator]  # AppGroup.command returns Any
     @click.argument("name")
     async def add_item(name: str) -> None:
         async with db.sessionmaker.begin() as session:

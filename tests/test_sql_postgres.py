@@ -22,6 +22,7 @@ from postgres_server import PostgresServer
 
 @pytest.fixture
 def anyio_backend() -> str:
+    # asyncio only: SQLAlchemy's asyncio engine and asyncpg run on an asyncio event loop.
     return "asyncio"
 
 

@@ -19,11 +19,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def site(tmp_path: Path) -> Path:
     """``tmp/static`` with files, and secrets next to it that must never be served."""
     static = tmp_path / "static"

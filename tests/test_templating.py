@@ -34,11 +34,6 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def folder(tmp_path: Path) -> Path:
     templates = tmp_path / "templates"
     (templates / "pages").mkdir(parents=True)
@@ -394,7 +389,7 @@ def test_jinja2_templates_same_output_as_fastapi(folder: Path) -> None:
     def processor(request: Any) -> dict[str, Any]:
         return {"extra": request.url.path, "x": "from processor"}
 
-    def build(app: Any, templates: Any, request_type: Any, static: Any) -> Any:
+    def build(app: FastAPI | Heron, templates: Any, request_type: Any, static: Any) -> Any:
         app.mount("/static", static(directory=folder.parent / "static"), name="static")
 
         @app.get("/items/{item_id}")

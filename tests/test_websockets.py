@@ -605,10 +605,10 @@ def test_send_model_uses_pydantic_serialization() -> None:
 
 def compat_app(framework: Any, websocket_class: Any) -> Any:
     """The same app source for FastAPI and Heron (only the class names change)."""
-    app = framework()
+    app: Heron | fastapi.FastAPI = framework()
 
     @app.websocket("/chat/{room}")
-    async def chat(websocket: websocket_class, room: str, token: str | None = None) -> None:  # type: ignore[valid-type]
+    async def chat(websocket: websocket_class, room: str, token: str | None = None) -> None:
         if token != "secret":
             await websocket.close(code=1008, reason="bad token")
             return
@@ -632,7 +632,7 @@ def conversation(client: Any) -> list[Any]:
     try:
         with client.websocket_connect("/chat/7"):
             pass
-    except Exception as exc:
+    except WebSocketDisconnect as exc:
         seen.append((type(exc).__name__, exc.code, exc.reason))
     with client.websocket_connect("/chat/7?token=secret", subprotocols=["v2", "v1"]) as ws:
         seen.append(ws.accepted_subprotocol)

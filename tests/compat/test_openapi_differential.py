@@ -16,7 +16,7 @@ import json
 import sys
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator, validate
@@ -68,7 +68,7 @@ def _document(app_name: str, framework: str) -> dict[str, Any]:
         # difference; they must not fail the comparison.
         warnings.simplefilter("ignore")
         document = loaded.module.app.openapi()
-    return json.loads(json.dumps(document))
+    return cast(dict[str, Any], json.loads(json.dumps(document)))
 
 
 def differences(expected: Any, observed: Any, path: str = "") -> list[str]:

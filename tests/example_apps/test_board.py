@@ -7,19 +7,20 @@ the notification outbox written in the background, health, the CLI, and bad inpu
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from board_support import csrf_token, load_board
 from heron.testclient import TestClient
+from postgres_server import PostgresServer
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'board.sqlite'}"
-    server = request.getfixturevalue("postgres_server")
+    server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.create_database()
 
 
@@ -49,7 +50,7 @@ def register(client: TestClient, username: str = "ann", password: str = "correct
 def api_token(client: TestClient, username: str = "ann", password: str = "correct horse") -> str:
     response = client.post("/api/token", data={"username": username, "password": password})
     assert response.status_code == 200, response.text
-    return response.json()["access_token"]
+    return cast(str, response.json()["access_token"])
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -243,6 +244,7 @@ def test_notifications_go_to_the_outbox(client: TestClient, board: Any) -> None:
         async with db.sessionmaker() as session:
             return list(await session.scalars(select(Notification.message)))
 
+    assert client.portal is not None  # the client is entered
     messages = client.portal.call(outbox)
     assert "bob commented on “Ann's”." in messages
 
@@ -259,6 +261,7 @@ def test_csrf_and_forged_cookies(client: TestClient) -> None:
     response = client.post("/posts/new", data={"title": "x"}, headers={"accept": "text/html"})
     assert response.status_code == 403 and "CSRF" in response.text
     cookie = client.cookies.get("session")
+    assert cookie is not None
     client.cookies.set("session", cookie[:-3] + "abc")
     page = client.get("/")
     assert page.status_code == 200 and "Log in" in page.text

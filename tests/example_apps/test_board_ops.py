@@ -24,6 +24,7 @@ from board_support import csrf_token, load_board
 from heron.cli import cli
 from heron.testclient import TestClient
 from heron_run import heron_run
+from postgres_server import PostgresServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 10.0
@@ -42,7 +43,8 @@ def heron(monkeypatch: pytest.MonkeyPatch, database_url: str, *args: str) -> Any
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'board.sqlite'}"
-    return request.getfixturevalue("postgres_server").create_database()
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
 
 
 def test_migrations_build_the_schema_the_board_runs_on(

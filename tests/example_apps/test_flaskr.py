@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from examples.flaskr import create_app
@@ -53,12 +54,16 @@ def csrf_token(client: TestClient, page: str = "/auth/login") -> str:
     return found.group(1) or found.group(2)
 
 
-def submit(client: TestClient, url: str, data: dict[str, str], page: str | None = None) -> object:
+def submit(
+    client: TestClient, url: str, data: dict[str, str], page: str | None = None
+) -> httpx.Response:
     """Post ``data`` as the form on ``page`` (``url`` by default) would."""
     return client.post(url, data={**data, "csrf_token": csrf_token(client, page or url)})
 
 
-def login(client: TestClient, username: str = "test", password: str = "test") -> object:
+def login(
+    client: TestClient, username: str = "test", password: str = "test"
+) -> httpx.Response:
     return submit(client, "/auth/login", {"username": username, "password": password})
 
 

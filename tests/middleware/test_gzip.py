@@ -26,11 +26,6 @@ pytestmark = pytest.mark.anyio
 BIG = "x" * 4000
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def text_app(body: str = BIG, **headers: str) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         extra = {k.replace("_", "-"): v for k, v in headers.items()}

@@ -14,11 +14,6 @@ from heron.types import ASGIApp, Message, Receive, Scope, Send
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 async def homepage(scope: Scope, receive: Receive, send: Send) -> None:
     await PlainTextResponse("OK", status_code=200)(scope, receive, send)
 

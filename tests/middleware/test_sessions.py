@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import anyio
 import itsdangerous
@@ -17,8 +17,9 @@ from heron import Heron, Request, WebSocket, session
 from heron.exceptions import HeronError, HTTPError, SessionTooLarge
 from heron.middleware.sessions import MAX_COOKIE_SIZE, SessionMiddleware
 from heron.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from heron.sessions import MemorySessionStore, RedisSessionStore, SessionSigner
+from heron.sessions import MemorySessionStore, RedisSessionStore, Session, SessionSigner
 from heron.testclient import AsyncTestClient, TestClient
+from heron.types import Receive, Scope, Send
 from redis_server import RedisServer
 
 ONE_YEAR_AGO = int(time.time()) - 365 * 24 * 3600
@@ -45,7 +46,7 @@ def make_app(**options: Any) -> Heron:
 
     @app.get("/login")
     def login(request: Request) -> dict[str, Any]:
-        request.session.regenerate()  # session fixation: a new id at login
+        cast(Session, request.session).regenerate()  # session fixation: a new id at login
         request.session["user"] = "ann"
         return {}
 
@@ -178,7 +179,7 @@ def test_regenerate_re_signs_a_cookie_session() -> None:
 
     @app.get("/regenerate")
     def regenerate(request: Request) -> dict[str, Any]:
-        request.session.regenerate()  # no data change: the cookie is still sent again
+        cast(Session, request.session).regenerate()  # no data change: the cookie is sent again
         return {}
 
     client = TestClient(app)
@@ -265,7 +266,7 @@ BAD_COOKIES: dict[str, Callable[[], str]] = {
 def test_bad_cookies_give_an_empty_session(make_cookie: Callable[[], str]) -> None:
     client = TestClient(make_app(), raise_server_exceptions=False)
     cookie = f"session={make_cookie()}".encode()  # bytes: the non-ASCII case is raw UTF-8
-    response = client.get("/read", headers={"cookie": cookie})
+    response = client.get("/read", headers={b"cookie": cookie})
     assert response.status_code == 200
     assert response.json() == {}
 
@@ -482,12 +483,13 @@ def test_the_session_proxy_and_request_session_are_the_same() -> None:
 def test_non_http_scopes_pass_through() -> None:
     seen: list[str] = []
 
-    async def inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(scope["type"])
         assert "session" not in scope
 
     middleware = SessionMiddleware(inner, secret_key="secret")
-    anyio.run(middleware, {"type": "lifespan"}, None, None)
+    # receive and send are never called: None stands for them.
+    anyio.run(middleware, {"type": "lifespan"}, None, None)  # type: ignore[arg-type]
     assert seen == ["lifespan"]
 
 
@@ -668,7 +670,7 @@ def test_the_503_goes_through_the_apps_handlers(redis_server: RedisServer) -> No
 
 
 def test_a_plain_asgi_app_gets_a_json_503(redis_server: RedisServer) -> None:
-    async def inner(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
         scope["session"]["a"] = 1
         await JSONResponse({})(scope, receive, send)
 
@@ -709,6 +711,7 @@ def test_connections_follow_the_lifespan(store_url: str) -> None:
     assert store._client is None
     with TestClient(app) as running:
         running.get("/set")
+        store = store  # NOTE: forget mypy's narrowing of store._client (the lifespan opened it)
         pool = store._client
         assert pool is not None
         running.get("/read")

@@ -40,7 +40,7 @@ def reset():
     return calls
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/reset", {}),
     ("GET", "/cached", {}),
     ("GET", "/cached", {}),

@@ -40,7 +40,7 @@ async def read_query_check(fixed_content_included: Annotated[bool, Depends(check
     return {"fixed_content_in_query": fixed_content_included}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/?q=a&skip=1", {}),
     ("GET", "/items/?limit=nope", {}),
     ("GET", "/users/", {}),

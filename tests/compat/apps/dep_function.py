@@ -24,7 +24,7 @@ def read_users(commons: dict = Depends(common_parameters)):
     return {"users": [], **commons}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/", {}),
     ("GET", "/items/?q=foo&skip=5&limit=30", {}),
     ("GET", "/items/?skip=five", {}),

@@ -32,7 +32,7 @@ def read_log(request: Request):
     return {"log": log, "method": request.method}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("POST", "/send/a@example.com", {}),
     ("GET", "/log", {}),
     ("GET", "/inspect?a=1&b=2", {}),

@@ -32,7 +32,7 @@ async def override_dependency(q: str | None = None, flag: bool = False):
 app.dependency_overrides[common_parameters] = override_dependency
 app.dependency_overrides[get_settings] = lambda: {"env": "test"}
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/", {}),
     ("GET", "/items/?q=foo&skip=100&limit=200", {}),
     ("GET", "/items/?flag=yes", {}),

@@ -37,7 +37,7 @@ def read_log():
     return entries
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/1", {}),
     ("GET", "/log", {}),
     ("GET", "/items/0", {}),

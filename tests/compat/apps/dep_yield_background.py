@@ -30,4 +30,4 @@ def read_log():
     return entries
 
 
-REQUESTS = [("POST", "/jobs/a", {}), ("GET", "/log", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [("POST", "/jobs/a", {}), ("GET", "/log", {})]

@@ -38,4 +38,4 @@ def read_log():
     return entries
 
 
-REQUESTS = [("GET", "/both", {}), ("GET", "/log", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [("GET", "/both", {}), ("GET", "/log", {})]

@@ -54,7 +54,7 @@ def read_log():
     return entries
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/plain/false", {}),
     ("GET", "/plain/true", {}),
     ("GET", "/wrapped/false", {}),

@@ -40,7 +40,7 @@ async def read_unicorn(name: str):
     return {"unicorn_name": name}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/unicorns/ok", {}),
     ("GET", "/unicorns/yolo", {}),
     ("GET", "/unicorns/special", {}),

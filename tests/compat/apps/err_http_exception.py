@@ -38,7 +38,7 @@ def nocontent():
     raise HTTPException(status_code=304)
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/foo", {}),
     ("GET", "/items/bar", {}),
     ("GET", "/items-header/bar", {}),

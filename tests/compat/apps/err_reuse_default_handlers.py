@@ -35,7 +35,7 @@ def read_seen():
     return seen
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/3", {}),
     ("GET", "/items/foo", {}),
     ("GET", "/items/2", {}),

@@ -25,7 +25,7 @@ def multi():
     return {"multi": True}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/missing", {}),
     ("DELETE", "/items/", {}),
     ("PUT", "/exact", {}),

@@ -29,7 +29,7 @@ async def read_item(item_id: int):
     return {"item_id": item_id}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/1", {}),
     ("GET", "/items/3", {}),  # the app's own HTTPException: a subclass, handled too
     ("GET", "/items/foo", {}),  # validation error handler

@@ -22,7 +22,7 @@ def read_item(item_id: int):
     return {"item_id": item_id}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/1", {}),
     ("GET", "/items/0", {}),
     ("GET", "/nowhere", {}),

@@ -41,7 +41,7 @@ def ok():
     return {"ok": True}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/value-error", {}),
     ("GET", "/boom", {}),
     ("GET", "/dep", {}),

@@ -30,7 +30,7 @@ async def async_endpoint(value: Annotated[int, Depends(async_dep)], c=Depends(As
     return {"value": value, "c": c}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/sync?a=2&b=3", {}),
     ("GET", "/async?c=x", {}),
     ("GET", "/async?a=x&b=y", {}),

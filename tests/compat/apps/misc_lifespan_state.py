@@ -28,7 +28,7 @@ def read_events():
     return events
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/predict?x=2", {}),
     ("GET", "/predict?x=y", {}),
     ("GET", "/events", {}),

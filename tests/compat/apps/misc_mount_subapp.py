@@ -25,7 +25,7 @@ def fail():
 
 app.mount("/subapi", subapi)
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/app", {}),
     ("GET", "/subapi/sub?n=2", {}),
     ("GET", "/subapi/sub?n=x", {}),

@@ -25,7 +25,7 @@ def links(request: Request, item_id: str):
     }
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/links/abc", {}),
     ("GET", "/links/a%20b?q=1", {}),
     ("GET", "/users/1/items/abc", {}),

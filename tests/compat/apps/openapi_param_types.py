@@ -50,7 +50,7 @@ async def read_file(
     return {"file_path": file_path, "user_agent": user_agent}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/models/alexnet", {}),
     ("GET", "/models/bad", {}),
     ("GET", "/items/5b1a5c8e-2f6c-4b8e-9c7e-1d2b3c4d5e6f?start_datetime=2024-01-01T00:00:00", {}),

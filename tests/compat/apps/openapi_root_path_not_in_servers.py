@@ -15,4 +15,7 @@ def read_main():
     return {"message": "Hello World"}
 
 
-REQUESTS = [("GET", "/api/v1/openapi.json", {}), ("GET", "/openapi.json", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
+    ("GET", "/api/v1/openapi.json", {}),
+    ("GET", "/openapi.json", {}),
+]

@@ -12,7 +12,7 @@ class Item(BaseModel):
 class Priced(BaseModel):
     price: float
 
-    @computed_field
+    @computed_field  # type: ignore[prop-decorator]  # pydantic's advice for mypy
     @property
     def with_tax(self) -> float:
         return self.price * 2

@@ -17,4 +17,8 @@ def read_main(request: Request):
     return {"message": "Hello World", "root_path": request.scope.get("root_path")}
 
 
-REQUESTS = [("GET", "/openapi.json", {}), ("GET", "/app", {}), ("GET", "/api/v1/app", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
+    ("GET", "/openapi.json", {}),
+    ("GET", "/app", {}),
+    ("GET", "/api/v1/app", {}),
+]

@@ -1,6 +1,7 @@
 """Tags: per route, per router and per include, Enum tags, and ``openapi_tags`` metadata."""
 
 from enum import Enum
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -10,7 +11,7 @@ class Tags(Enum):
     users = "users"
 
 
-tags_metadata = [
+tags_metadata: list[dict[str, Any]] = [
     {"name": "users", "description": "Operations with users. The **login** logic is here."},
     {
         "name": "items",
@@ -47,4 +48,8 @@ async def reset():
 app.include_router(router)
 app.include_router(admin, prefix="/admin", tags=["internal"])
 
-REQUESTS = [("GET", "/items/", {}), ("GET", "/users/", {}), ("POST", "/admin/reset", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
+    ("GET", "/items/", {}),
+    ("GET", "/users/", {}),
+    ("POST", "/admin/reset", {}),
+]

@@ -32,4 +32,7 @@ def read_users():
     return ["Rick", "Morty"]
 
 
-REQUESTS = [("GET", "/users/", {}), ("POST", "/new-subscription", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
+    ("GET", "/users/", {}),
+    ("POST", "/new-subscription", {}),
+]

@@ -22,7 +22,7 @@ def read_page(
     return {"page": page, "size": size}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/ids/", {}),
     ("GET", "/ids/?ids=1&ids=2", {}),
     ("GET", "/ids/?ids=[1]", {}),

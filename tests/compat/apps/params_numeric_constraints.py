@@ -17,7 +17,7 @@ async def read_items(
     return {"item_id": item_id, "size": size, "step": step, "ratio": ratio}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/1?size=1", {}),
     ("GET", "/items/0?size=1", {}),
     ("GET", "/items/1?size=0", {}),

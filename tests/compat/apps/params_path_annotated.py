@@ -22,7 +22,7 @@ def read_code(code: Annotated[str, Path(min_length=2, max_length=4, pattern="^[A
     return {"code": code}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/1", {}),
     ("GET", "/items/1000", {}),
     ("GET", "/items/0", {}),

@@ -30,7 +30,7 @@ def read_user(user_id: str):
     return {"user_id": user_id}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/3", {}),
     ("GET", "/items/foo", {}),
     ("GET", "/items/4.2", {}),

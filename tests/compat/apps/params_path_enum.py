@@ -35,7 +35,7 @@ async def read_file(file_path: str):
     return {"file_path": file_path}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/models/alexnet", {}),
     ("GET", "/models/lenet", {}),
     ("GET", "/models/vgg", {}),

@@ -1,6 +1,6 @@
 """Query parameters with ``Annotated[..., Query(...)]`` string constraints and aliases."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Query
 
@@ -11,7 +11,7 @@ app = FastAPI()
 async def read_items(
     q: Annotated[str | None, Query(min_length=3, max_length=10, pattern="^fixed")] = None,
 ):
-    results = {"items": [{"item_id": "Foo"}, {"item_id": "Bar"}]}
+    results: dict[str, Any] = {"items": [{"item_id": "Foo"}, {"item_id": "Bar"}]}
     if q:
         results.update({"q": q})
     return results
@@ -27,7 +27,7 @@ async def read_required(q: Annotated[str, Query(min_length=1)], n: Annotated[int
     return {"q": q, "n": n}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/", {}),
     ("GET", "/items/?q=fixedquery", {}),
     ("GET", "/items/?q=fi", {}),

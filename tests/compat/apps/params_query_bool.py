@@ -10,7 +10,7 @@ async def read_item(item_id: str, short: bool = False, flag: bool | None = None)
     return {"item_id": item_id, "short": short, "flag": flag}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/a?short=1", {}),
     ("GET", "/items/a?short=True", {}),
     ("GET", "/items/a?short=true", {}),

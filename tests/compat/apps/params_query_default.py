@@ -25,7 +25,7 @@ def search(term: str = Query(default="all", max_length=8), page: int = Query(1, 
     return {"term": term, "page": page}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/", {}),
     ("GET", "/items/?skip=1&limit=1", {}),
     ("GET", "/items/?skip=x", {}),

@@ -27,7 +27,7 @@ def read_limited(ids: Annotated[list[int], Query(max_length=2)]):
     return {"ids": ids}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/?q=foo&q=bar", {}),
     ("GET", "/items/", {}),
     ("GET", "/items/?q=", {}),

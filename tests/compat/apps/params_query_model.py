@@ -32,7 +32,7 @@ def read_pages(paging: Annotated[Paging, Query()], extra: str = "none"):
     return {"paging": paging, "extra": extra}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/", {}),
     ("GET", "/items/?limit=10&offset=5&order_by=updated_at&tags=a&tags=b", {}),
     ("GET", "/items/?limit=0", {}),

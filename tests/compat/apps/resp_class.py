@@ -31,7 +31,7 @@ async def direct():
     return RedirectResponse(url="/html/?from=direct", status_code=303)
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/html/", {}),
     ("GET", "/text/", {}),
     ("GET", "/redirect/", {}),

@@ -37,4 +37,8 @@ def quoted():
     return response
 
 
-REQUESTS = [("POST", "/login", {}), ("POST", "/logout", {}), ("GET", "/quoted", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
+    ("POST", "/login", {}),
+    ("POST", "/logout", {}),
+    ("GET", "/quoted", {}),
+]

@@ -32,7 +32,7 @@ def text():
     return PlainTextResponse("caf\u00e9", headers={"Content-Language": "fr"})
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/json/", {}),
     ("GET", "/legacy/", {}),
     ("GET", "/bytes/", {}),

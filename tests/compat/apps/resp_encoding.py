@@ -54,4 +54,7 @@ def encoded():
     return {"encoded": jsonable_encoder(VALUES, exclude_none=True)}
 
 
-REQUESTS = [("GET", "/values", {}), ("GET", "/encoded", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
+    ("GET", "/values", {}),
+    ("GET", "/encoded", {}),
+]

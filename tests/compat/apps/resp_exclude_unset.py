@@ -1,5 +1,7 @@
 """``response_model_exclude_unset``/``exclude_defaults``/``exclude_none``."""
 
+from typing import Any
+
 from fastapi import FastAPI
 from pydantic import BaseModel
 
@@ -14,7 +16,7 @@ class Item(BaseModel):
     tags: list[str] = []
 
 
-items = {
+items: dict[str, dict[str, Any]] = {
     "foo": {"name": "Foo", "price": 50.2},
     "bar": {"name": "Bar", "description": "The bartenders", "price": 62, "tax": 20.2},
     "baz": {"name": "Baz", "description": None, "price": 50.2, "tax": 10.5, "tags": []},
@@ -41,7 +43,7 @@ async def read_model(item_id: str) -> Item:
     return Item(**items[item_id])
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/unset/foo", {}),
     ("GET", "/unset/baz", {}),
     ("GET", "/defaults/bar", {}),

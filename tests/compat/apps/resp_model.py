@@ -28,7 +28,8 @@ async def create_user(user: UserIn) -> Any:
 
 @app.get("/user/{name}")
 async def get_user(name: str) -> UserOut:
-    return UserIn(username=name, password="secret", email=f"{name}@example.com")
+    # The case: FastAPI validates the returned UserIn into UserOut, which drops the password.
+    return UserIn(username=name, password="secret", email=f"{name}@example.com")  # type: ignore[return-value]
 
 
 @app.get("/users/", response_model=list[UserOut])

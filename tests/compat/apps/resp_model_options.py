@@ -42,7 +42,7 @@ async def read_unaliased(item_id: str):
     return items[item_id]
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/bar/name", {}),
     ("GET", "/items/foo/public", {}),
     ("GET", "/items/bar/aliased", {}),

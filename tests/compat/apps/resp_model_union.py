@@ -1,6 +1,6 @@
 """Response models that are unions, lists and dicts, declared by annotation or argument."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -19,7 +19,7 @@ class PlaneItem(BaseModel):
     size: int
 
 
-items = {
+items: dict[str, Any] = {
     "item1": {"description": "All my friends drive a low rider", "type": "car"},
     "item2": {"description": "Music is my aeroplane", "type": "plane", "size": 5, "x": 1},
 }
@@ -40,7 +40,7 @@ def read_all() -> list[CarItem | PlaneItem]:
     return list(items.values())
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/item1", {}),
     ("GET", "/items/item2", {}),
     ("GET", "/keyword-weights/", {}),

@@ -28,7 +28,7 @@ def create_cookie(response: Response):
     return {"message": "Come to the dark side, we have cookies"}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("PUT", "/get-or-create-task/foo", {}),
     ("PUT", "/get-or-create-task/bar", {}),
     ("PUT", "/get-or-create-task/bar", {}),

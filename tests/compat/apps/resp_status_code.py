@@ -25,7 +25,7 @@ def teapot():
     return {"short": "stout"}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("POST", "/items/?name=foo", {}),
     ("POST", "/items/", {}),
     ("DELETE", "/items/3", {}),

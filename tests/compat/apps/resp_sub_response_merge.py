@@ -27,7 +27,7 @@ def status(response: Response, fail: bool = False):
     return {"fail": fail}
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/returned", {}),
     ("GET", "/raised", {}),
     ("POST", "/status", {}),

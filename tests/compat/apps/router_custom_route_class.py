@@ -34,4 +34,8 @@ async def tagged(n: int):
 
 app.include_router(router)
 
-REQUESTS = [("GET", "/", {}), ("GET", "/tagged/3", {}), ("GET", "/tagged/x", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
+    ("GET", "/", {}),
+    ("GET", "/tagged/3", {}),
+    ("GET", "/tagged/x", {}),
+]

@@ -31,7 +31,7 @@ def inner_root():
 text_router.include_router(inner)
 app.include_router(text_router)
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/", {}),
     ("GET", "/text/", {}),
     ("GET", "/text/json", {}),

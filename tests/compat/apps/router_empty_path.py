@@ -28,7 +28,7 @@ def ping_options():
 
 app.include_router(router)
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items", {}),
     ("GET", "/items/", {}),
     ("POST", "/items/", {}),

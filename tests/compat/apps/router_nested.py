@@ -33,7 +33,7 @@ app.include_router(users, prefix="/v1")
 app.include_router(admin, prefix="/admin")
 app.include_router(users, prefix="/v2")
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/v1/users/", {}),
     ("GET", "/v1/users/3/posts/", {}),
     ("GET", "/v1/users/3/posts/9?full=1", {}),

@@ -22,4 +22,4 @@ def read(item_id: str):
 app = FastAPI()
 app.include_router(router, tags=["outer"], responses={418: {"description": "teapot"}})
 
-REQUESTS = [("GET", "/r/foo", {}), ("GET", "/r/bar", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [("GET", "/r/foo", {}), ("GET", "/r/bar", {})]

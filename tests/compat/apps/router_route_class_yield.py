@@ -84,7 +84,7 @@ def read_log():
 
 app.include_router(router)
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("POST", "/jobs/a", {}),
     ("GET", "/log", {}),
     ("POST", "/jobs/missing", {}),  # the dependencies see the error, then the app answers

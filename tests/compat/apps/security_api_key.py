@@ -63,7 +63,7 @@ REQUESTS = [
     ("GET", "/either?token=q", {}),
     ("GET", "/either?token=q", {"headers": {"X-Token": "h"}}),
 ]
-WS_SESSIONS = [
+WS_SESSIONS: list[tuple[str, dict[str, object], list[tuple[object, ...]]]] = [
     ("/ws?token=t", {}, [("receive_json",)]),
     ("/ws", {}, [("receive_json",)]),
 ]

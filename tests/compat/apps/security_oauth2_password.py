@@ -1,6 +1,6 @@
 """OAuth2 password flow as FastAPI's tutorial: a token endpoint and ``get_current_user``."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, status
 from fastapi.security import OAuth2PasswordBearer, OAuth2PasswordRequestForm
@@ -9,7 +9,7 @@ from pydantic import BaseModel
 app = FastAPI()
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="token")
 
-USERS = {
+USERS: dict[str, dict[str, Any]] = {
     "johndoe": {"username": "johndoe", "password": "secret", "disabled": False},
     "alice": {"username": "alice", "password": "secret2", "disabled": True},
 }

@@ -36,7 +36,7 @@ async def stream_untyped():
     yield [1, 2]
 
 
-REQUESTS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
     ("GET", "/items/stream", {}),
     ("GET", "/items/stream-sync", {}),
     ("GET", "/items/stream-untyped", {}),

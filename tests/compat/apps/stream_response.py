@@ -33,4 +33,8 @@ def empty():
     return StreamingResponse(iter(()), status_code=202, media_type="text/plain")
 
 
-REQUESTS = [("GET", "/video", {}), ("GET", "/csv", {}), ("GET", "/empty", {})]
+REQUESTS: list[tuple[str, str, dict[str, object]]] = [
+    ("GET", "/video", {}),
+    ("GET", "/csv", {}),
+    ("GET", "/empty", {}),
+]

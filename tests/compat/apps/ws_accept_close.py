@@ -25,7 +25,7 @@ async def refused(websocket: WebSocket):
     raise WebSocketException(code=4003, reason="go away")
 
 
-REQUESTS = []
+REQUESTS: list[tuple[str, str, dict[str, object]]] = []
 WS_SESSIONS = [
     (
         "/chat",

@@ -27,8 +27,8 @@ async def json_endpoint(websocket: WebSocket):
     await websocket.close()
 
 
-REQUESTS = []
-WS_SESSIONS = [
+REQUESTS: list[tuple[str, str, dict[str, object]]] = []
+WS_SESSIONS: list[tuple[str, dict[str, object], list[tuple[object, ...]]]] = [
     (
         "/ws/7",
         {},

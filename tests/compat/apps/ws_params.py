@@ -40,7 +40,7 @@ async def websocket_endpoint(
     )
 
 
-REQUESTS = []
+REQUESTS: list[tuple[str, str, dict[str, object]]] = []
 WS_SESSIONS = [
     ("/items/foo/ws?token=t", {}, [("send_text", "hello"), ("receive_json",)]),
     (

@@ -669,3 +669,110 @@ def test_form_is_an_async_context_manager_that_closes_the_files() -> None:
     content, upload = asyncio.run(main())
     assert content == b"hello"
     assert upload.file.closed
+
+
+# --------------------------------------------------------------------------- the context
+
+
+def test_one_context_and_one_request_for_every_step() -> None:
+    from heron import Depends, Heron
+    from heron.requests import RequestContext
+    from heron.responses import Response
+    from heron.testclient import TestClient
+
+    app = Heron(secret_key="k" * 32, csrf=False)
+    seen: dict[str, list[object]] = {"ctx": [], "request": []}
+
+    async def check(request: Request) -> None:
+        seen["ctx"].append(RequestContext.of_request(request))
+        seen["request"].append(request)
+
+    app.request_checks.append(check)
+
+    @app.middleware("http")
+    async def outer(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        return response
+
+    @app.before_request
+    def before(request: Request) -> None:
+        seen["request"].append(request)
+
+    def dependency(request: Request) -> None:
+        seen["request"].append(request)
+
+    @app.get("/")
+    async def endpoint(request: Request, _: None = Depends(dependency)) -> bool:
+        seen["ctx"].append(RequestContext.of_request(request))
+        seen["request"].append(request)
+        return True
+
+    assert TestClient(app).get("/").json() is True
+    assert len(seen["ctx"]) == 2 and seen["ctx"][0] is seen["ctx"][1]
+    requests = seen["request"]
+    assert len(requests) == 4 and all(r is requests[0] for r in requests)
+
+
+def test_the_app_session_is_verified_only_when_a_step_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from heron import Heron, session
+    from heron.sessions import SessionSigner
+    from heron.testclient import TestClient
+
+    unsigned: list[str] = []
+    original = SessionSigner.unsign
+
+    def counting(self: SessionSigner, text: str, max_age: int | None) -> Any:
+        unsigned.append(text)
+        return original(self, text, max_age)
+
+    monkeypatch.setattr(SessionSigner, "unsign", counting)
+    app = Heron(secret_key="k" * 32, csrf=False)
+
+    @app.post("/login")
+    def login() -> str:
+        session["user"] = "ann"
+        return "in"
+
+    @app.get("/api")
+    def api() -> str:
+        return "no session here"
+
+    @app.get("/me")
+    def me() -> str:
+        return str(session["user"])
+
+    client = TestClient(app)
+    client.post("/login")
+    unsigned.clear()
+    response = client.get("/api")
+    assert response.json() == "no session here" and "vary" not in response.headers
+    assert unsigned == []  # the cookie was sent, never verified
+    response = client.get("/me")
+    assert response.json() == "ann" and response.headers["vary"] == "Cookie"
+    assert len(unsigned) == 1
+
+
+def test_a_mounted_app_has_its_own_context_and_gives_the_outer_one_back() -> None:
+    from heron import Heron
+    from heron.requests import RequestContext
+    from heron.testclient import TestClient
+
+    outer = Heron(secret_key="k" * 32, csrf=False)
+    inner = Heron(secret_key="k" * 32, csrf=False)
+    apps: list[object] = []
+
+    @inner.get("/ping")
+    def ping(request: Request) -> str:
+        apps.append(RequestContext.of_request(request).app)
+        return "pong"
+
+    @outer.teardown_request
+    def teardown(request: Request, error: BaseException | None) -> None:
+        # After the mounted app returned: the scope holds the outer context again.
+        apps.append(RequestContext.of_request(request).app)
+
+    outer.mount("/inner", inner)
+    assert TestClient(outer).get("/inner/ping").json() == "pong"
+    assert apps == [inner, outer]

@@ -1,4 +1,6 @@
 # The project's two commands: `make demo` and `make test`. Each creates .venv on first use.
+# `make test`: ruff, the import layers (lint-imports), mypy over src and tests, then pytest
+# with the coverage gate ([tool.coverage] in pyproject.toml).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,7 +25,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 test: lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
 
 bench:
 	$(PYTHON) bench/run.py

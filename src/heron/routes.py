@@ -271,6 +271,27 @@ class WebSocketRoute(PathRoute):
         return f"{type(self).__name__}(path={self.path!r}, name={self.name!r})"
 
 
+def _child_url(
+    own_name: str | None, routes: Sequence[BaseRoute], name: str, params: dict[str, Any]
+) -> URLPath | None:
+    """The path of ``name`` among a mount's or host's ``routes``; None when none has it.
+
+    ``name`` is ``"own_name:child"``, or any child's name when the mount has no name.
+    """
+    if own_name is None:
+        child_name = name
+    elif name.startswith(own_name + ":"):
+        child_name = name[len(own_name) + 1 :]
+    else:
+        return None
+    for route in routes:
+        try:
+            return route.url_path_for(child_name, **params)
+        except NoMatchFound:
+            continue
+    return None
+
+
 class Mount(BaseRoute):
     """Serve everything under ``path`` with another app or a list of routes.
 
@@ -349,20 +370,11 @@ class Mount(BaseRoute):
             rest = str(path_params["path"]).lstrip("/")
             if set(path_params) - {"path"} == set(own):
                 return URLPath(f"{prefix}/{rest}", protocol="http")
-        child_name: str | None = None
-        if self.name is None:
-            child_name = name
-        elif name.startswith(self.name + ":"):
-            child_name = name[len(self.name) + 1 :]
-        if child_name is not None:
-            rest_params = {k: v for k, v in path_params.items() if k not in own}
-            for route in self.routes:
-                try:
-                    url = route.url_path_for(child_name, **rest_params)
-                except NoMatchFound:
-                    continue
-                return URLPath(prefix + str(url), protocol=url.protocol)
-        raise NoMatchFound(name, path_params)
+        rest_params = {k: v for k, v in path_params.items() if k not in own}
+        url = _child_url(self.name, self.routes, name, rest_params)
+        if url is None:
+            raise NoMatchFound(name, path_params)
+        return URLPath(prefix + str(url), protocol=url.protocol)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Hand the scope to the mounted app (inside the mount's middleware)."""
@@ -428,19 +440,10 @@ class Host(BaseRoute):
         host = self.host_format.format(
             **{k: self.param_convertors[k].to_string(v) for k, v in own.items()}
         )
-        child_name: str | None = None
-        if self.name is None:
-            child_name = name
-        elif name.startswith(self.name + ":"):
-            child_name = name[len(self.name) + 1 :]
-        if child_name is not None:
-            for route in self.routes:
-                try:
-                    url = route.url_path_for(child_name, **rest)
-                except NoMatchFound:
-                    continue
-                return URLPath(str(url), protocol=url.protocol, host=host)
-        raise NoMatchFound(name, path_params)
+        url = _child_url(self.name, self.routes, name, rest)
+        if url is None:
+            raise NoMatchFound(name, path_params)
+        return URLPath(str(url), protocol=url.protocol, host=host)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Hand the scope to the host's app."""

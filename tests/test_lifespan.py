@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from asgi_calls import http_scope, record
 from heron import Heron, Request
 from heron.exceptions import HeronError
 from heron.responses import PlainTextResponse, Response
@@ -67,28 +68,7 @@ COMPLETE = [{"type": "lifespan.startup.complete"}, {"type": "lifespan.shutdown.c
 
 async def get(app: ASGIApp, path: str, state: dict[str, Any]) -> bytes:
     """A GET as a server makes it during the app's life: a shallow copy of the state."""
-    scope: Scope = {
-        "type": "http",
-        "method": "GET",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("testclient", 50000),
-        "state": dict(state),
-    }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
+    sent = await record(app, http_scope(path, state=dict(state)))
     assert sent[0]["status"] == 200, sent
     return b"".join(m.get("body", b"") for m in sent[1:])
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from asgi_calls import HOST, http_scope, record
 from heron import Heron, Request
 from heron.matching import Match, Matcher, iter_matches
 from heron.responses import PlainTextResponse
@@ -49,29 +50,8 @@ async def call(
     headers: Sequence[tuple[bytes, bytes]] = (),
 ) -> tuple[int, dict[str, str], bytes]:
     """One raw ASGI exchange: the status, the headers and the body the app sent."""
-    scope: Scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("testclient", 50000),
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": root_path,
-        "query_string": b"",
-        "headers": [(b"host", b"testserver"), *headers],
-    }
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
+    scope = http_scope(path, method, headers=[HOST, *headers], root_path=root_path)
+    sent = await record(app, scope)
     assert sent[0]["type"] == "http.response.start"
     head = {k.decode(): v.decode() for k, v in sent[0].get("headers", [])}
     body = b"".join(m.get("body", b"") for m in sent[1:])
@@ -444,8 +424,6 @@ async def test_replacing_the_route_list_recompiles_the_matcher() -> None:
 # ---------------------------------------------------------------- Matcher and iter_matches
 
 
-def http_scope(path: str, method: str = "GET", **extra: Any) -> Scope:
-    return {"type": "http", "method": method, "path": path, "headers": [], **extra}
 
 
 def matches_of(

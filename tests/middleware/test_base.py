@@ -16,6 +16,7 @@ from typing import Any
 import anyio
 import pytest
 
+from asgi_calls import http_scope
 from heron import BackgroundTasks, Heron, Request
 from heron.middleware.base import BaseHTTPMiddleware
 from heron.responses import PlainTextResponse, Response, StreamingResponse
@@ -34,21 +35,6 @@ class Boom(Exception):
 
 async def passthrough(request: Request, call_next: CallNext) -> Response:
     return await call_next(request)
-
-
-def http_scope(method: str = "POST", path: str = "/") -> Scope:
-    return {
-        "type": "http",
-        "method": method,
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"testserver")],
-        "scheme": "http",
-        "server": ("testserver", 80),
-        "client": ("testclient", 50000),
-    }
 
 
 async def call(
@@ -77,7 +63,7 @@ async def call(
             await on_send(message)
 
     with anyio.fail_after(TIMEOUT):
-        await app(scope or http_scope(), receive, send)
+        await app(scope or http_scope(method="POST"), receive, send)
     return sent
 
 
@@ -278,7 +264,7 @@ async def test_background_tasks_run_after_the_whole_body_was_sent() -> None:
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             events.append("body sent")
 
-    sent = await call(app, on_send=on_send, scope=http_scope("GET", "/report"))
+    sent = await call(app, on_send=on_send, scope=http_scope("/report", "GET"))
     assert body_of(sent) == b"line 0\nline 1\n"
     assert events.index("middleware has the response") < events.index("chunk 1")
     assert events[-2:] == ["body sent", "background task"]
@@ -439,7 +425,7 @@ async def test_a_streaming_endpoint_sees_the_disconnect_through_the_middleware()
             gone.set()
 
     with anyio.fail_after(TIMEOUT):
-        await app(http_scope("GET", "/events"), receive, send)
+        await app(http_scope("/events", "GET"), receive, send)
     assert produced[:3] == [0, 1, 2]
     assert len(produced) < 1000
 

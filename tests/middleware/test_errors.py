@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from asgi_calls import http_scope, record
 from heron import Heron
 from heron.middleware.errors import ServerErrorMiddleware
 from heron.requests import Request
@@ -71,28 +72,12 @@ async def call(
         headers.append((b"host", host.encode()))
     if accept is not None:
         headers.append((b"accept", accept.encode()))
-    scope: Scope = {
-        "type": "http",
-        "method": "GET",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": headers,
-        "scheme": "http",
-        "server": ("127.0.0.1", 8000),
-        "client": ("203.0.113.9", 50000),
-    }
+    scope = http_scope(
+        path, headers=headers, server=("127.0.0.1", 8000), client=("203.0.113.9", 50000)
+    )
     sent: list[Message] = []
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
     try:
-        await app(scope, receive, send)
+        await record(app, scope, sent=sent)
     except Exception as exc:
         return Exchange(sent, exc)
     return Exchange(sent, None)

@@ -36,7 +36,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from heron.exceptions import AbortWithResponse, HTTPException, OutsideContextError
-from heron.requests import HTTPConnection, RequestContext
+from heron.requests import RequestContext
 from heron.responses import RedirectResponse, Response
 
 if TYPE_CHECKING:
@@ -138,13 +138,10 @@ def _current_app() -> Heron:
 
 def _current_request() -> Request:
     ctx = current_context("request")
-    kind = ctx.scope.get("type")
-    if kind == "http":
-        return ctx.request
-    if kind == "websocket":
-        # The handshake request, as ``request`` shows it during a WebSocket connection.
-        return cast("Request", ctx.websocket or HTTPConnection(ctx.scope, ctx.receive))
-    raise _outside("request")
+    if ctx.scope.get("type") not in ("http", "websocket"):
+        raise _outside("request")
+    # During a WebSocket connection, the WebSocket (its handshake request).
+    return cast("Request", ctx.connection)
 
 
 class _Proxy:

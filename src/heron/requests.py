@@ -663,6 +663,13 @@ class RequestContext:
                 request._body = self._body  # read by the solver already
         return request
 
+    @property
+    def connection(self) -> HTTPConnection:
+        """The connection: the ``Request``, or the ``WebSocket`` (or its handshake)."""
+        if self.scope["type"] == "websocket":
+            return self.websocket or HTTPConnection(self.scope, self.receive)
+        return self.request
+
     def has_request(self) -> bool:
         """Whether the ``Request`` was made (a step asked for it)."""
         return self._request is not None

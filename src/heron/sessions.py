@@ -373,7 +373,7 @@ class SessionInterface:
 
     def cookie_of(self, ctx: RequestContext) -> str | None:
         """The raw session cookie the request sent, if any."""
-        return ctx.request.cookies.get(self.session_cookie)
+        return ctx.connection.cookies.get(self.session_cookie)
 
     async def load(self, raw: str | None) -> Session:
         """The session of a raw cookie value (from the store, with one).

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 import heron
 from heron import Form, Heron, Request
+from heron.csrf import generate_csrf
 from heron.globals import usage
 
 SRC = str(Path(heron.__file__).resolve().parent)  # the heron being traced
@@ -87,8 +88,6 @@ def _apps(templates: Path) -> dict[str, tuple[Any, set[Callable[..., Any]]]]:
 
         @app.get("/token")
         def token(request: Request) -> dict[str, str]:
-            from heron.csrf import generate_csrf
-
             return {"token": generate_csrf(request)}
 
         return app, {create_note, create_fields}

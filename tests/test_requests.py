@@ -12,9 +12,13 @@ from typing import Any, cast
 import anyio
 import pytest
 
+from heron import Depends, Heron, session
 from heron.datastructures import URL, Address, Headers, QueryParams, State, UploadFile
 from heron.exceptions import ClientDisconnect, HTTPError
-from heron.requests import HTTPConnection, Request, cookie_parser, read_body
+from heron.requests import HTTPConnection, Request, RequestContext, cookie_parser, read_body
+from heron.responses import Response
+from heron.sessions import SessionSigner
+from heron.testclient import TestClient
 from heron.types import Message, Receive, Scope
 
 pytestmark = pytest.mark.anyio
@@ -675,11 +679,6 @@ def test_form_is_an_async_context_manager_that_closes_the_files() -> None:
 
 
 def test_one_context_and_one_request_for_every_step() -> None:
-    from heron import Depends, Heron
-    from heron.requests import RequestContext
-    from heron.responses import Response
-    from heron.testclient import TestClient
-
     app = Heron(secret_key="k" * 32, csrf=False)
     seen: dict[str, list[object]] = {"ctx": [], "request": []}
 
@@ -716,10 +715,6 @@ def test_one_context_and_one_request_for_every_step() -> None:
 def test_the_app_session_is_verified_only_when_a_step_reads_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from heron import Heron, session
-    from heron.sessions import SessionSigner
-    from heron.testclient import TestClient
-
     unsigned: list[str] = []
     original = SessionSigner.unsign
 
@@ -755,10 +750,6 @@ def test_the_app_session_is_verified_only_when_a_step_reads_it(
 
 
 def test_a_mounted_app_has_its_own_context_and_gives_the_outer_one_back() -> None:
-    from heron import Heron
-    from heron.requests import RequestContext
-    from heron.testclient import TestClient
-
     outer = Heron(secret_key="k" * 32, csrf=False)
     inner = Heron(secret_key="k" * 32, csrf=False)
     apps: list[object] = []

@@ -670,10 +670,6 @@ class RequestContext:
             return self.websocket or HTTPConnection(self.scope, self.receive)
         return self.request
 
-    def has_request(self) -> bool:
-        """Whether the ``Request`` was made (a step asked for it)."""
-        return self._request is not None
-
     def use_request(self, request: Request) -> None:
         """Make ``request`` the connection's ``Request`` (a route class's own subclass)."""
         if self._body is not None and request._body is None:

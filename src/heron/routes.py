@@ -568,18 +568,17 @@ class Router:
             path = get_route_path(scope) if scope.get("root_path") else scope["path"]
             # PERF: a static path is one dict lookup, here (a call less per request).
             by_method = head.fast_static.get(path)
-            found = head.find_dynamic(path, scope["method"]) if by_method is None else None
-            route = by_method.get(scope["method"]) if by_method is not None else None
-            if route is not None or found is not None:
-                params: dict[str, Any] = {}
-                if found is not None:
-                    route, params = found
+            if by_method is not None:
+                route, params = by_method.get(scope["method"]), {}
+            else:
+                route, params = head.find_dynamic(path, scope["method"]) or (None, {})
+            if route is not None:
                 outer = scope.get("path_params")
                 scope["path_params"] = {**outer, **params} if outer else params
-                scope["endpoint"] = route.endpoint  # type: ignore[union-attr]
+                scope["endpoint"] = route.endpoint  # type: ignore[attr-defined]
                 # COMPAT(starlette): the matched route, for metrics (``scope["route"].path``).
                 scope["route"] = route
-                return route.app  # type: ignore[union-attr,no-any-return]
+                return route.app  # type: ignore[attr-defined,no-any-return]
         return self._resolve_in_order(scope)
 
     def _resolve_in_order(self, scope: Scope) -> ASGIApp:

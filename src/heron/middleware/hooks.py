@@ -253,7 +253,9 @@ class AppHooks:
             return
         ctx = RequestContext.of(scope, receive, send)
         handler = self.app.router.resolve(scope)
-        checks = self._checks_for(scope["method"])
+        checks = self._checks.get(scope["method"])
+        if checks is None:
+            checks = self._checks_for(scope["method"])
         await serve(ctx, self.hooks, checks, handler)
 
 
@@ -269,11 +271,12 @@ class RouterLayer:
     def __init__(self, app: ASGIApp, router: RouterScope) -> None:
         self.app = app
         self.router = router
+        self.hooks = router.request_hooks  # live: registering changes it in place
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve the route inside its router's exception handlers and hooks, if it has any."""
         router = self.router
-        hooks = router.request_hooks if scope["type"] == "http" else None
+        hooks = self.hooks if scope["type"] == "http" else None
         if not router.exception_handlers and not hooks:
             await self.app(scope, receive, send)
             return

@@ -34,6 +34,7 @@ from datetime import timedelta
 from functools import cached_property, partial
 from itertools import chain
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote as _url_quote
 
 import anyio.from_thread
 from werkzeug.datastructures import ImmutableDict
@@ -41,7 +42,6 @@ from werkzeug.exceptions import (
     Aborter,
 )
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
-from werkzeug.urls import quote as _url_quote
 from werkzeug.wrappers import Response as BaseResponse
 
 from heron.applications import Heron
@@ -60,7 +60,6 @@ from heron.matching import Match
 from heron.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
-
     from heron.flask.blueprints import Blueprint
     from heron.flask.testing import FlaskClient, FlaskCliRunner
 
@@ -149,7 +148,8 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
     testing = ConfigAttribute[bool]("TESTING")
     secret_key = ConfigAttribute[str | bytes | None]("SECRET_KEY")
     permanent_session_lifetime = ConfigAttribute[timedelta](
-        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+        "PERMANENT_SESSION_LIFETIME",
+        get_converter=_make_timedelta,  # type: ignore[arg-type]
     )
 
     def __init__(
@@ -180,6 +180,9 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
             static_folder=None,
             csrf=False,
         )
+        # A subclass may set `secret_key = "..."` as a class attribute (Flask-WTF's tests
+        # do): Heron's assignment above must not shadow it.
+        self.__dict__.pop("secret_key", None)
         Scaffold.__init__(
             self,
             import_name,
@@ -228,18 +231,18 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         """How sessions are opened and saved (Flask's signed cookie by default)."""
         return self._session_interface
 
-    @session_interface.setter
+    @session_interface.setter  # type: ignore[override]
     def session_interface(self, value: SessionInterface | None) -> None:
         # Heron's core sets None to say it keeps no session of its own: Flask's stays.
         if value is not None:
             self._session_interface = value
 
-    def _own_sessions(self) -> None:  # type: ignore[override]
+    def _own_sessions(self) -> None:
         # The Flask steps open and save the session; Heron's cookie session stays off.
         return None
 
     @property
-    def debug(self) -> bool:  # type: ignore[override]
+    def debug(self) -> bool:
         """Debug mode (``DEBUG``): tracebacks propagate, templates reload."""
         return bool(self.config.get("DEBUG"))
 
@@ -250,17 +253,17 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
             self.jinja_env.auto_reload = value
 
     @cached_property
-    def name(self) -> str:
+    def name(self) -> str:  # type: ignore[override]
         """The application's name: its module, or the script's name when run as ``__main__``."""
         if self.import_name == "__main__":
             filename = getattr(sys.modules["__main__"], "__file__", None)
             if filename is None:
                 return "__main__"
-            return os.path.splitext(os.path.basename(filename))[0]
+            return os.path.splitext(os.path.basename(filename))[0]  # type: ignore[no-any-return]
         return self.import_name
 
     @cached_property
-    def logger(self) -> logging.Logger:
+    def logger(self) -> logging.Logger:  # type: ignore[override]
         """The ``logging`` logger named after the app (DEBUG level in debug mode)."""
         logger = logging.getLogger(self.name)
         if self.debug and not logger.level:
@@ -309,7 +312,7 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
     # ------------------------------------------------------------ templates
 
     @cached_property
-    def jinja_env(self) -> Environment:  # type: ignore[override]
+    def jinja_env(self) -> Environment:
         """The application's Jinja environment (made on first use)."""
         return self.create_jinja_environment()
 
@@ -521,7 +524,7 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
             )
         return None
 
-    def url_for(  # type: ignore[override]
+    def url_for(
         self,
         endpoint: str,
         /,
@@ -637,14 +640,18 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         """A client sending requests to the app in the same thread (Werkzeug's ``Client``)."""
         cls = self.test_client_class
         if cls is None:
-            from heron.flask.testing import FlaskClient as cls
+            from heron.flask.testing import FlaskClient
+
+            cls = FlaskClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: Any) -> FlaskCliRunner:
         """A runner invoking the app's CLI commands (``runner.invoke(args=["hello"])``)."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from heron.flask.testing import FlaskCliRunner as cls
+            from heron.flask.testing import FlaskCliRunner
+
+            cls = FlaskCliRunner
         return cls(self, **kwargs)
 
     # ------------------------------------------------------------ sync and async
@@ -670,7 +677,7 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
 
     # ------------------------------------------------------------ serving
 
-    def __call__(self, scope: Any, receive: Any, send: Send | None = None) -> Any:  # type: ignore[override]
+    def __call__(self, scope: Any, receive: Any, send: Send | None = None) -> Any:
         """ASGI with three arguments, WSGI with two (``app(environ, start_response)``)."""
         if send is None:
             return self.wsgi_app(scope, receive)
@@ -695,7 +702,7 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
                 return True
         return False
 
-    def run(  # type: ignore[override]
+    def run(
         self,
         host: str | None = None,
         port: int | None = None,

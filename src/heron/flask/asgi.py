@@ -270,12 +270,12 @@ async def serve_http(app: Flask, scope: Scope, receive: Receive, send: Send) -> 
         return
     try:
         await send({"type": "http.response.body", "body": head, "more_body": True})
-        while (chunk := await anyio.to_thread.run_sync(context.run, _next_chunk, rest)) is not None:
+        while (chunk := await anyio.to_thread.run_sync(context.run, _next_chunk, rest)) is not None:  # type: ignore[arg-type]
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     finally:
-        await anyio.to_thread.run_sync(context.run, _close, rest.iterable)
+        await anyio.to_thread.run_sync(context.run, _close, rest.iterable)  # type: ignore[attr-defined]
 
 
 async def _send_500(send: Send) -> None:

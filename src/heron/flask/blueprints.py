@@ -239,17 +239,17 @@ class Blueprint(Scaffold):
         extend(self.template_context_processors, app.template_context_processors)
 
     def _register_commands(self, app: Flask, options: dict[str, Any]) -> None:
-        if "cli" not in self.__dict__ or not self.cli.commands:  # type: ignore[attr-defined]
+        if "cli" not in self.__dict__ or not self.cli.commands:
             return
         cli_resolved_group = options.get("cli_group", self.cli_group)
         if cli_resolved_group is None:
-            app.cli.commands.update(self.cli.commands)  # type: ignore[attr-defined]
+            app.cli.commands.update(self.cli.commands)
         elif cli_resolved_group is Ellipsis:
             self.cli.name = options.get("name", self.name)
-            app.cli.add_command(self.cli)  # type: ignore[attr-defined]
+            app.cli.add_command(self.cli)
         else:
             self.cli.name = cli_resolved_group
-            app.cli.add_command(self.cli)  # type: ignore[attr-defined]
+            app.cli.add_command(self.cli)
 
     def _register_child(
         self,
@@ -386,7 +386,7 @@ class Blueprint(Scaffold):
         """Decorator registering an error handler for the whole app."""
 
         def decorator(f: _F) -> _F:
-            self.record_once(lambda s: s.app.errorhandler(code)(f))
+            self.record_once(lambda s: s.app.errorhandler(code)(f))  # type: ignore[arg-type]
             return f
 
         return decorator

@@ -94,7 +94,7 @@ class ScriptInfo:
                 " current directory."
             )
         self._loaded_app = app
-        return app
+        return app  # type: ignore[no-any-return]
 
 
 def _locate_app(path: str) -> Any:
@@ -212,7 +212,7 @@ class FlaskGroup(AppGroup):
         if info.create_app is None and self.create_app is not None:
             info.create_app = self.create_app
         try:
-            return info.load_app().cli  # type: ignore[no-any-return]
+            return info.load_app().cli
         except NoAppException:
             return None
 

@@ -193,7 +193,7 @@ class RequestContext:
             self.request.routing_exception = exc
         else:
             self.request.url_rule = rule
-            self.request.view_args = view_args
+            self.request.view_args = view_args  # type: ignore[assignment]
 
     def push(self) -> None:
         """Make this the active request context (and the app's context active)."""

@@ -67,7 +67,7 @@ def get_root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
     filename = getattr(module, "__file__", None)
     if module is not None and filename is not None:
-        return os.path.dirname(os.path.abspath(filename))
+        return os.path.dirname(os.path.abspath(filename))  # type: ignore[no-any-return]
     try:
         spec = importlib.util.find_spec(import_name)
     except (ImportError, ValueError):
@@ -159,7 +159,7 @@ def get_flashed_messages(
         flashes = [f for f in flashes if f[0] in category_filter]
     if not with_categories:
         return [message for _, message in flashes]
-    return [tuple(item) for item in flashes]  # type: ignore[misc]
+    return [tuple(item) for item in flashes]
 
 
 def send_file(

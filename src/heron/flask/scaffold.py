@@ -73,7 +73,7 @@ class Scaffold:
         root_path: str | None = None,
     ) -> None:
         self.import_name = import_name
-        self.static_folder = static_folder  # type: ignore[assignment]
+        self.static_folder = static_folder
         self.static_url_path = static_url_path
         self.template_folder = template_folder
         if root_path is None:

@@ -34,7 +34,15 @@ from heron.flask.signals import (
 from heron.responses import Response as HeronResponse
 
 if TYPE_CHECKING:
+    import logging
+
+    from heron.flask.config import Config
+    from heron.flask.ctx import RequestContext
+    from heron.flask.json.provider import JSONProvider
+    from heron.flask.sessions import SessionInterface
     from heron.flask.wrappers import Request, Response
+
+    _Funcs = dict[str | None, list[Callable[..., Any]]]
 
 __all__ = ["RequestSteps"]
 
@@ -43,6 +51,33 @@ _SENTINEL: Any = object()
 
 class RequestSteps:
     """Flask's request steps, as methods of the application."""
+
+    if TYPE_CHECKING:
+        # What the steps use of the application (``Flask`` and ``Scaffold`` define them).
+        config: Config
+        testing: bool
+        logger: logging.Logger
+        json: JSONProvider
+        response_class: type[Response]
+        session_interface: SessionInterface
+        view_functions: dict[str, Callable[..., Any]]
+        error_handler_spec: dict[
+            str | None, dict[int | None, dict[type[BaseException], Callable[..., Any]]]
+        ]
+        before_request_funcs: _Funcs
+        after_request_funcs: _Funcs
+        teardown_request_funcs: _Funcs
+        url_value_preprocessors: _Funcs
+        teardown_appcontext_funcs: list[Callable[[BaseException | None], None]]
+
+        @property
+        def debug(self) -> bool: ...  # noqa: D102 - declarations of Flask's members
+        def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]: ...  # noqa: D102
+        def request_context(self, environ: dict[str, Any]) -> RequestContext: ...  # noqa: D102
+        @staticmethod
+        def _get_exc_class_and_code(
+            exc_class_or_code: type[Exception] | int,
+        ) -> tuple[type[Exception], int | None]: ...
 
     def wsgi_app(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -178,20 +213,20 @@ class RequestSteps:
             )
         if not isinstance(rv, self.response_class):
             if isinstance(rv, (str, bytes, bytearray)) or isinstance(rv, Iterator):
-                rv = self.response_class(rv, status=status, headers=headers)
+                rv = self.response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = self.json.response(rv)
             elif isinstance(rv, HeronResponse):
                 # A Heron response from a Flask view: its status, headers and body as they are.
                 rv = self.response_class(
-                    rv.body,
+                    bytes(rv.body),
                     status=rv.status_code,
                     headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in rv.raw_headers],
                 )
             elif isinstance(rv, BaseResponse) or callable(rv):
                 try:
-                    rv = self.response_class.force_type(rv, request.environ)  # type: ignore[arg-type]
+                    rv = self.response_class.force_type(rv, request.environ)
                 except TypeError as exc:
                     raise TypeError(
                         f"{exc}\nThe view function did not return a valid response. The return"
@@ -224,7 +259,7 @@ class RequestSteps:
             for func in reversed(self.after_request_funcs.get(name, ())):
                 response = self.ensure_sync(func)(response)
         if not self.session_interface.is_null_session(ctx.session):
-            self.session_interface.save_session(self, ctx.session, response)
+            self.session_interface.save_session(self, ctx.session, response)  # type: ignore[arg-type]
         return response
 
     def do_teardown_request(self, exc: BaseException | None = _SENTINEL) -> None:

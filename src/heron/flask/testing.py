@@ -148,7 +148,7 @@ class FlaskClient(Client):
         finally:
             builder.close()
 
-    def open(  # type: ignore[override]
+    def open(
         self,
         *args: Any,
         buffered: bool = False,

@@ -44,7 +44,7 @@ class Request(_Request):
     _max_form_parts: int | None = None
 
     @property
-    def max_content_length(self) -> int | None:  # type: ignore[override]
+    def max_content_length(self) -> int | None:
         """The largest body read (the app's ``MAX_CONTENT_LENGTH``), None for no limit."""
         if self._max_content_length is not None:
             return self._max_content_length
@@ -56,7 +56,7 @@ class Request(_Request):
         self._max_content_length = value
 
     @property
-    def max_form_memory_size(self) -> int | None:  # type: ignore[override]
+    def max_form_memory_size(self) -> int | None:
         """The largest non-file form field (the app's ``MAX_FORM_MEMORY_SIZE``)."""
         if self._max_form_memory_size is not None:
             return self._max_form_memory_size
@@ -67,8 +67,8 @@ class Request(_Request):
     def max_form_memory_size(self, value: int | None) -> None:
         self._max_form_memory_size = value
 
-    @property
-    def max_form_parts(self) -> int | None:  # type: ignore[override]
+    @property  # type: ignore[override]
+    def max_form_parts(self) -> int | None:
         """The most multipart parts parsed (the app's ``MAX_FORM_PARTS``)."""
         if self._max_form_parts is not None:
             return self._max_form_parts

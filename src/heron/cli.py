@@ -9,6 +9,8 @@ as ``app`` in ``app.py``/``main.py`` of the current directory — Flask's ``FLAS
 (``current_app``, and ``g`` holding the lifespan state); ``async def`` commands run on the
 lifespan's event loop. Each included router's ``router.cli`` group joins them (Flask's
 ``blueprint.cli``): ``heron <group> <command>``.
+
+``heron migrate flask PATHS...`` rewrites a project's Flask imports (:mod:`heron.migrate`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 
 import click
 
+from heron import _dropin
 from heron.commands import APP_LOADER, AppGroup, running
 from heron.exceptions import ConfigError, HeronError
 from heron.globals import current_app, g
@@ -179,6 +182,12 @@ _UVICORN_WS_MAX_SIZE = 16 * 1024 * 1024
     default=None,
     help="Largest WebSocket message the server reads, in bytes (uvicorn; default 16 MiB).",
 )
+@click.option(
+    "--drop-in",
+    type=click.Choice(["flask", "fastapi"]),
+    default=None,
+    help="`import flask` gives heron.flask, in reload and worker processes too (docs/drop-in.md).",
+)
 def run_command(
     app: str | None,
     host: str,
@@ -191,8 +200,11 @@ def run_command(
     proxy_headers: bool,
     forwarded_allow_ips: str | None,
     ws_max_size: int | None,
+    drop_in: str | None,
 ) -> None:
     """Serve the app."""
+    if drop_in is not None:
+        _switch_drop_in_on(drop_in)
     import_string, _ = load_app(app)  # fail early, with a readable error
     import_string, factory = _server_target(import_string)
     if server == "granian":
@@ -231,6 +243,20 @@ def run_command(
         # Heron's (WebSocketOptions.max_message_size) applies after (docs/websockets.md).
         ws_max_size=ws_max_size or _UVICORN_WS_MAX_SIZE,
     )
+
+
+def _switch_drop_in_on(name: str) -> None:
+    """``run --drop-in``: the aliases here, before the app is imported, and ``HERON_DROP_IN``.
+
+    The variable reaches the processes ``--reload`` and ``--workers`` start: Heron's .pth
+    file switches the drop-in on in them at start-up.
+    """
+    try:
+        _dropin.switch_on(name, export=True)
+    except _dropin.DropInNotAvailableError as exc:
+        click.echo(f"Warning: {exc}", err=True)
+    except RuntimeError as exc:  # the real package is already imported in this process
+        raise click.ClickException(str(exc)) from exc
 
 
 def _route_rows(routes: list[Any], prefix: str = "") -> list[tuple[str, str, str, str]]:
@@ -383,6 +409,48 @@ def shell_command(app: str | None, interface: str) -> None:
             "g": g,
         }
         call(_interact, namespace, banner, interface)
+
+
+# ---------------------------------------------------------------- heron migrate
+
+
+@cli.group("migrate", help="Rewrite a project's imports of another framework to Heron's.")
+def migrate_group() -> None:
+    """The ``heron migrate`` group: one command per framework (``heron.migrate.TABLES``)."""
+
+
+@migrate_group.command("flask", help="Rewrite imports of flask to heron.flask, in place.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--diff", is_flag=True, help="Print a unified diff; write nothing.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file would change.")
+def migrate_flask_command(paths: tuple[Path, ...], diff: bool, check: bool) -> None:
+    """Rewrite the Flask imports of the files and directories given."""
+    _migrate("flask", paths, diff=diff, check=check)
+
+
+def _migrate(framework: str, paths: tuple[Path, ...], *, diff: bool, check: bool) -> None:
+    try:
+        # OPTIONAL: libcst is the `heron[migrate]` extra.
+        from heron.migrate import TABLES, migrate_paths
+    except ModuleNotFoundError as exc:
+        if exc.name != "libcst":
+            raise
+        raise click.ClickException(
+            "heron migrate needs libcst: pip install 'heron[migrate]'"
+        ) from None
+    report = migrate_paths(paths, TABLES[framework], write=not (diff or check))
+    for file in report.changed:
+        if diff:
+            click.echo(file.diff(), nl=False)
+        else:
+            click.echo(file.describe(written=report.written))
+    for line in report.warnings() + [failure.describe() for failure in report.failures]:
+        click.echo(line, err=True)
+    # With --diff, standard output is the diff alone, ready for `git apply`.
+    for line in report.summary():
+        click.echo(line, err=diff)
+    if report.failures or (check and report.changed):
+        click.get_current_context().exit(1)
 
 
 def main() -> None:

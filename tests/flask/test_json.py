@@ -2,7 +2,7 @@
 
 Flask runs in its own application context (``flask.Flask(...).app_context()``); Heron's
 side uses a stand-in application whose provider is found through
-``heron.flask.globals._find_app`` (patched), which is all ``heron.flask.json`` asks for.
+``heron.flask.json._find_app`` (patched), which is all ``heron.flask.json`` asks for.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def activate(monkeypatch: pytest.MonkeyPatch) -> Callable[[StandInApp], StandInA
     """Make ``app`` the current application for heron.flask.json."""
 
     def activate(app: StandInApp) -> StandInApp:
-        monkeypatch.setattr(heron.flask.globals, "_find_app", lambda: app)
+        monkeypatch.setattr(heron.flask.json, "_find_app", lambda: app)
         return app
 
     return activate

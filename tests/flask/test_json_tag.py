@@ -120,7 +120,7 @@ def app_context(monkeypatch: pytest.MonkeyPatch) -> Iterator[flask.Flask]:
             self.json = DefaultJSONProvider(self)
 
     app = App()
-    monkeypatch.setattr(heron.flask.globals, "_find_app", lambda: app)
+    monkeypatch.setattr(heron.flask.json, "_find_app", lambda: app)
     flask_app = flask.Flask(__name__)
     with flask_app.app_context():
         yield flask_app

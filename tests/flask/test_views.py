@@ -356,7 +356,7 @@ def test_seams_read_heron_flask_globals(monkeypatch: pytest.MonkeyPatch) -> None
     app, request = StandIn(), StandIn(method="PUT")
     fake = types.ModuleType("heron.flask.globals")
     fake.__dict__.update(current_app=app, request=request)
-    monkeypatch.setitem(sys.modules, "heron.flask.globals", fake)
+    monkeypatch.setattr(views, "_globals", fake)
     assert views._current_app() is app
     assert views._request() is request
 

@@ -46,22 +46,23 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from heron.applications import Heron
 from heron.flask import asgi
+from heron.flask.cli import run_app
 from heron.flask.config import Config, ConfigAttribute
 from heron.flask.ctx import AppContext, RequestContext, _AppCtxGlobals
-from heron.flask.globals import _cv_app, _cv_request, request
+from heron.flask.globals import _cv_app, _cv_request, g, request, session
 from heron.flask.helpers import get_debug_flag, get_flashed_messages
 from heron.flask.json.provider import DefaultJSONProvider, JSONProvider
 from heron.flask.scaffold import Scaffold, _endpoint_from_view_func, setupmethod
 from heron.flask.sessions import SecureCookieSessionInterface, SessionInterface
 from heron.flask.steps import RequestSteps
 from heron.flask.templating import DispatchingJinjaLoader, Environment
+from heron.flask.testing import EnvironBuilder, FlaskClient, FlaskCliRunner
 from heron.flask.wrappers import Request, Response
 from heron.matching import Match
 from heron.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from heron.flask.blueprints import Blueprint
-    from heron.flask.testing import FlaskClient, FlaskCliRunner
 
 __all__ = ["Flask"]
 
@@ -329,8 +330,8 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
             get_flashed_messages=get_flashed_messages,
             config=self.config,
             request=request,
-            session=_session_proxy(),
-            g=_g_proxy(),
+            session=session,
+            g=g,
         )
         env.policies["json.dumps_function"] = self.json.dumps
         return env
@@ -489,8 +490,6 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
 
     def make_shell_context(self) -> dict[str, Any]:
         """The namespace of ``flask shell``: ``app``, ``g`` and the processors' values."""
-        from heron.flask.globals import g
-
         namespace: dict[str, Any] = {"app": self, "g": g}
         for processor in self.shell_context_processors:
             namespace.update(processor())
@@ -628,8 +627,6 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
         """A request context for a request built like the test client's (``path``, ``data``…)."""
-        from heron.flask.testing import EnvironBuilder
-
         builder = EnvironBuilder(self, *args, **kwargs)
         try:
             return self.request_context(builder.get_environ())
@@ -640,8 +637,6 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         """A client sending requests to the app in the same thread (Werkzeug's ``Client``)."""
         cls = self.test_client_class
         if cls is None:
-            from heron.flask.testing import FlaskClient
-
             cls = FlaskClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
@@ -649,8 +644,6 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         """A runner invoking the app's CLI commands (``runner.invoke(args=["hello"])``)."""
         cls = self.test_cli_runner_class
         if cls is None:
-            from heron.flask.testing import FlaskCliRunner
-
             cls = FlaskCliRunner
         return cls(self, **kwargs)
 
@@ -711,8 +704,6 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         **options: Any,
     ) -> None:
         """Serve the app with uvicorn (Flask's ``app.run``; a no-op under ``heron run``)."""
-        from heron.flask.cli import run_app
-
         run_app(self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options)
 
 
@@ -731,15 +722,3 @@ def _has_handler(logger: logging.Logger) -> bool:
             break
         current = current.parent
     return False
-
-
-def _session_proxy() -> Any:
-    from heron.flask.globals import session
-
-    return session
-
-
-def _g_proxy() -> Any:
-    from heron.flask.globals import g
-
-    return g

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from heron.applications import Heron
 from heron.flask.globals import current_app
 
 if TYPE_CHECKING:
@@ -108,17 +109,15 @@ def _locate_app(path: str) -> Any:
         if exc.name == module_name:
             raise NoAppException(f"Could not import {module_name!r}.") from None
         raise
-    from heron.flask.app import Flask
-
     if not name:
         for attribute in ("app", "application"):
-            if isinstance(getattr(module, attribute, None), Flask):
+            if isinstance(getattr(module, attribute, None), Heron):
                 return getattr(module, attribute)
         for attribute in ("create_app", "make_app"):
             factory = getattr(module, attribute, None)
             if callable(factory):
                 return factory()
-        found = [v for v in vars(module).values() if isinstance(v, Flask)]
+        found = [v for v in vars(module).values() if isinstance(v, Heron)]
         if len(found) == 1:
             return found[0]
         raise NoAppException(

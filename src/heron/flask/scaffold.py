@@ -17,6 +17,8 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 from jinja2 import FileSystemLoader
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from heron.flask.cli import AppGroup
+from heron.flask.globals import _cv_app, _cv_request, current_app
 from heron.flask.helpers import get_root_path, send_from_directory
 
 if TYPE_CHECKING:
@@ -101,8 +103,6 @@ class Scaffold:
     @cached_property
     def cli(self) -> click.Group:
         """The ``click`` group of this object's commands (``flask <group> <command>``)."""
-        from heron.flask.cli import AppGroup
-
         return AppGroup(self.name)
 
     # ------------------------------------------------------------ folders
@@ -150,8 +150,6 @@ class Scaffold:
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """The cache max-age of static files (``SEND_FILE_MAX_AGE_DEFAULT``)."""
-        from heron.flask.globals import current_app
-
         value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
         if value is None:
             return None
@@ -345,8 +343,6 @@ class Scaffold:
 
 def _default_template_ctx_processor() -> dict[str, Any]:
     """``g``, ``request`` and ``session`` in every template, when they are active."""
-    from heron.flask.globals import _cv_app, _cv_request
-
     app_ctx = _cv_app.get(None)
     request_ctx = _cv_request.get(None)
     values: dict[str, Any] = {}

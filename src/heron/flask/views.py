@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
+from heron.flask import globals as _globals
+
 if TYPE_CHECKING:
     from heron.flask.typing import ResponseReturnValue, RouteCallable
 
@@ -50,18 +52,14 @@ class _ViewFunction(Protocol):
 
 def _current_app() -> _App:
     """The app handling the current request (``heron.flask.globals.current_app``)."""
-    from heron.flask.globals import current_app
-
     # Checked against the protocol here, so only ``ensure_sync`` matters to this module.
-    app: _App = current_app
+    app: _App = _globals.current_app
     return app
 
 
 def _request() -> _Request:
     """The current request (``heron.flask.globals.request``)."""
-    from heron.flask.globals import request
-
-    current: _Request = request
+    current: _Request = _globals.request
     return current
 
 

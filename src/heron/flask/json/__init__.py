@@ -16,6 +16,7 @@ import json as _json
 from typing import IO, TYPE_CHECKING, Any, AnyStr, Protocol
 
 from heron.exceptions import OutsideContextError
+from heron.flask.globals import _find_app
 from heron.flask.json.provider import JSONProvider, _to_json_value
 
 if TYPE_CHECKING:
@@ -41,13 +42,6 @@ class _JSONApp(Protocol):
 
 def _current_app_or_none() -> _JSONApp | None:
     """The application of the active context, or ``None`` outside any."""
-    # Imported at call time: the application modules import this one, so a top-level
-    # import of the context machinery could close a cycle. Without that module there is
-    # no context to find.
-    try:
-        from heron.flask.globals import _find_app  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return None
     app: _JSONApp | None = _find_app()
     return app
 

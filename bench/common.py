@@ -30,6 +30,8 @@ FRAMEWORKS: dict[str, Framework] = {
         Framework("litestar", "apps.litestar_app", "litestar", label="Litestar"),
         Framework("fastapi", "apps.fastapi_app", "fastapi", label="FastAPI"),
         Framework("flask", "apps.flask_app", "flask", interface="wsgi", label="Flask (WSGI)"),
+        # The same Flask app unchanged, served by Heron (HERON_DROP_IN's import switch).
+        Framework("heron-flask", "apps.heron_flask_app", "heron", label="Flask app on Heron"),
     ]
 }
 

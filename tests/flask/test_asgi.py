@@ -247,3 +247,14 @@ def test_uvicorn_serves_the_app_and_reads_a_multipart_body() -> None:
         with httpx.Client(base_url=server.base_url, timeout=20) as c:
             response = c.post("/echo", data={"a": "1"}, files={"up": ("u.bin", b"\x00" * 70000)})
     assert response.json() == {"form": {"a": "1"}, "files": ["up"]}
+
+
+async def test_a_small_body_refused_before_the_view_is_refused_when_the_view_reads_it() -> None:
+    app = make_app()
+    app.max_body_size = 10
+    async with client(app) as c:
+        refused = await c.post("/", data={"user": "x" * 100})
+        unread = await c.get("/", headers={"content-length": "100"})
+    assert refused.status_code == 413
+    # A view that never reads the body is not refused for it (as in Flask).
+    assert unread.status_code == 200

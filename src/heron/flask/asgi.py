@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 
 __all__ = ["BodyStream", "environ_of", "in_request_thread", "preload_body", "serve_http"]
 
+#: Bodies declaring at most this many bytes are read before the view runs (see prefetch).
+_PREFETCH_LIMIT = 64 * 1024
+
 #: True in the worker thread serving a request (so async views await on the event loop).
 _request_thread: ContextVar[bool] = ContextVar("heron.flask.request_thread", default=False)
 #: The body of the request served in this context.
@@ -71,6 +74,7 @@ class BodyStream(io.RawIOBase):
         self._scope = scope
         self._limit = limit
         self._buffer: io.BytesIO | None = None
+        self._error: HTTPException | None = None
 
     def load(self) -> None:
         """Read the whole body (once), from the worker thread.
@@ -79,6 +83,8 @@ class BodyStream(io.RawIOBase):
             werkzeug.exceptions.HTTPException: 413 (too large), 408 (too slow), 400
                 (ambiguous framing, the client went away).
         """
+        if self._error is not None:
+            raise self._error
         if self._buffer is not None:
             return
         if not in_request_thread():
@@ -87,6 +93,19 @@ class BodyStream(io.RawIOBase):
                 " request's worker thread."
             )
         self._buffer = io.BytesIO(anyio.from_thread.run(self._read))
+
+    async def prefetch(self) -> None:
+        """Read a small declared body now, on the event loop (no thread hop later).
+
+        PERF: a view reading a small JSON or form body would otherwise cross back to the
+        event loop from its worker thread (items-post, Flask app on Heron: 2,479 req/s
+        before this).
+        """
+        try:
+            self._buffer = io.BytesIO(await self._read())
+        except HTTPException as exc:
+            # Raised to the view when it reads the body, as Flask's steps expect.
+            self._error = exc
 
     async def _read(self) -> bytes:
         try:
@@ -253,6 +272,9 @@ async def serve_http(app: Flask, scope: Scope, receive: Receive, send: Send) -> 
     """Answer one HTTP request through the app's Flask steps in a worker thread."""
     body = BodyStream(receive, scope, app.max_body_size)
     environ = environ_of(scope, body)
+    length = environ.get("CONTENT_LENGTH")
+    if length and length.isdigit() and 0 < int(length) <= _PREFETCH_LIMIT:
+        await body.prefetch()
     context = contextvars.copy_context()
     context.run(_request_thread.set, True)
     context.run(_body.set, body)

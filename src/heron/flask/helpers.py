@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from functools import update_wrapper
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast, overload
 
 import werkzeug.utils
 from werkzeug.exceptions import abort as _werkzeug_abort
@@ -223,9 +223,15 @@ def send_from_directory(
     )
 
 
+@overload
+def stream_with_context(generator_or_function: Iterator[_T]) -> Iterator[_T]: ...
+@overload
+def stream_with_context(
+    generator_or_function: Callable[..., Iterator[_T]],
+) -> Callable[..., Iterator[_T]]: ...
 def stream_with_context(
     generator_or_function: Iterator[_T] | Callable[..., Iterator[_T]],
-) -> Iterator[_T]:
+) -> Iterator[_T] | Callable[..., Iterator[_T]]:
     """Keep the request context active while a streamed response's generator runs.
 
     Use it on the generator (or as a decorator of the generator function) a view returns:
@@ -241,7 +247,7 @@ def stream_with_context(
         def decorator(*args: Any, **kwargs: Any) -> Iterator[_T]:
             return stream_with_context(function(*args, **kwargs))
 
-        return update_wrapper(decorator, function)  # type: ignore[return-value]
+        return update_wrapper(decorator, function)
     iterator = iter(cast("Iterator[_T]", generator_or_function))
     ctx = _cv_request.get(None)
     if ctx is None:

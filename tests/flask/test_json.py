@@ -11,7 +11,6 @@ import dataclasses
 import gc
 import io
 import json
-import sys
 import weakref
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -156,12 +155,8 @@ def test_dump_without_an_app() -> None:
     assert ours.getvalue() == theirs.getvalue() == flask.json.dumps(SAMPLE)
 
 
-def test_without_heron_flask_globals_there_is_no_app(
-    monkeypatch: pytest.MonkeyPatch, activate: Callable[[StandInApp], StandInApp]
-) -> None:
-    activate(StandInApp())
-    # ``None`` in sys.modules makes the import fail: as before heron.flask.globals existed.
-    monkeypatch.setitem(sys.modules, "heron.flask.globals", None)
+def test_outside_an_app_context_there_is_no_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(heron.flask.json, "_find_app", lambda: None)
     assert heron.flask.json.dumps({"b": 1, "a": 2}) == '{"b": 1, "a": 2}'  # unsorted
     with pytest.raises(OutsideContextError):
         heron.flask.json.jsonify(1)

@@ -510,8 +510,9 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
                 server_name = None
             elif not self.subdomain_matching:
                 # COMPAT(flask): SERVER_NAME does not restrict which hosts are served.
-                subdomain = self.url_map.default_subdomain or None
-                server_name = None
+                # COMPAT(flask): "" (no subdomain), so a request for another host is still
+                # matched while URLs are built with SERVER_NAME.
+                subdomain = self.url_map.default_subdomain or ""
             return self.url_map.bind_to_environ(
                 request.environ, server_name=server_name, subdomain=subdomain
             )
@@ -587,8 +588,9 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         """Run the ``url_defaults`` functions of the app and of the endpoint's blueprints."""
         names: Iterable[str | None] = (None,)
         if "." in endpoint:
+            # The app's first, then the outermost blueprint's, down to the endpoint's own.
             parts = endpoint.rpartition(".")[0].split(".")
-            names = chain(names, (".".join(parts[:i]) for i in range(len(parts), 0, -1)))
+            names = chain(names, (".".join(parts[:i]) for i in range(1, len(parts) + 1)))
         for name in names:
             for func in self.url_default_functions.get(name, ()):
                 func(endpoint, values)

@@ -176,13 +176,29 @@ class RequestContext:
             # A host not in TRUSTED_HOSTS: answered as the routing error of the request.
             request.routing_exception = exc
         self.flashes: list[tuple[str, str]] | None = None
-        self.session: SessionMixin | None = session
+        self._session: SessionMixin | None = session
         self._after_request_functions: list[Callable[[Any], Any]] = []
         self._tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
 
+    @property
+    def session(self) -> SessionMixin | None:
+        """The request's session; using it marks it accessed (``Vary: Cookie``).
+
+        SECURITY(GHSA-68rp-wp8r-4726): as Flask 3.1.3, any use of the ``session`` global
+        (``"k" in session``, ``len(session)``…) marks it, not only reads of a key: a page
+        that depends on the session must not be cached for every user.
+        """
+        if self._session is not None:
+            self._session.accessed = True
+        return self._session
+
+    @session.setter
+    def session(self, value: SessionMixin | None) -> None:
+        self._session = value
+
     def copy(self) -> RequestContext:
         """A new context for the same request and session (``copy_current_request_context``)."""
-        return self.__class__(self.app, self.request.environ, self.request, self.session)
+        return self.__class__(self.app, self.request.environ, self.request, self._session)
 
     def match_request(self) -> None:
         """Match the URL: the rule and view arguments, or the routing error to raise later."""
@@ -204,11 +220,11 @@ class RequestContext:
             app_ctx.push()
         self._tokens.append((_cv_request.set(self), app_ctx))
         # The session opens after the context is active: interfaces may use current_app.
-        if self.session is None:
+        if self._session is None:
             interface = self.app.session_interface
-            self.session = interface.open_session(self.app, self.request)
-            if self.session is None:
-                self.session = interface.make_null_session(self.app)
+            self._session = interface.open_session(self.app, self.request)
+            if self._session is None:
+                self._session = interface.make_null_session(self.app)
         if self.url_adapter is not None:
             self.match_request()
 

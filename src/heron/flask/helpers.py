@@ -256,12 +256,15 @@ def stream_with_context(
             " as in a view function."
         )
 
+    app_ctx = _cv_app.get()
+
     def generate() -> Iterator[_T]:
-        # The same context pushed once more: the view's pop leaves it active, and the
-        # teardown functions run when the body is done (Heron pulls each chunk in the
-        # request's own contextvars.Context, see heron.flask.asgi).
-        with ctx:
-            yield cast("_T", None)  # primed below, inside the view's context
+        # COMPAT(flask): the view's contexts are pushed again when the body starts (its
+        # first chunk), wherever that is: the view's own pop has run its teardown
+        # functions, which run once more when the body is done. Heron pulls every chunk in
+        # the request's own contextvars.Context (heron.flask.asgi), so the push and the pop
+        # pair up even across worker threads, and an async view's generator works too.
+        with app_ctx, ctx:
             try:
                 yield from iterator
             finally:
@@ -269,6 +272,4 @@ def stream_with_context(
                 if close is not None:
                     close()
 
-    wrapped = generate()
-    next(wrapped)
-    return wrapped
+    return generate()

@@ -191,26 +191,32 @@ class Scaffold:
             raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
         return self.route(rule, methods=[method], **options)
 
+    @setupmethod
     def get(self, rule: str, **options: Any) -> Callable[[_F], _F]:
         """``route(rule, methods=["GET"])``."""
         return self._method_route("GET", rule, options)
 
+    @setupmethod
     def post(self, rule: str, **options: Any) -> Callable[[_F], _F]:
         """``route(rule, methods=["POST"])``."""
         return self._method_route("POST", rule, options)
 
+    @setupmethod
     def put(self, rule: str, **options: Any) -> Callable[[_F], _F]:
         """``route(rule, methods=["PUT"])``."""
         return self._method_route("PUT", rule, options)
 
+    @setupmethod
     def delete(self, rule: str, **options: Any) -> Callable[[_F], _F]:
         """``route(rule, methods=["DELETE"])``."""
         return self._method_route("DELETE", rule, options)
 
+    @setupmethod
     def patch(self, rule: str, **options: Any) -> Callable[[_F], _F]:
         """``route(rule, methods=["PATCH"])``."""
         return self._method_route("PATCH", rule, options)
 
+    @setupmethod
     def route(self, rule: str, **options: Any) -> Callable[[_F], _F]:
         """Decorator registering a view for ``rule`` (``/post/<int:id>``).
 
@@ -349,6 +355,7 @@ def _default_template_ctx_processor() -> dict[str, Any]:
     if app_ctx is not None:
         values["g"] = app_ctx.g
     if request_ctx is not None:
+        # COMPAT(flask): Flask 3.1.3 leaves `session` to the environment's global, so a
+        # template that never uses it does not mark the session accessed.
         values["request"] = request_ctx.request
-        values["session"] = request_ctx.session
     return values

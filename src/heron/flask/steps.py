@@ -258,8 +258,9 @@ class RequestSteps:
         for name in (*ctx.request.blueprints, None):
             for func in reversed(self.after_request_funcs.get(name, ())):
                 response = self.ensure_sync(func)(response)
-        if not self.session_interface.is_null_session(ctx.session):
-            self.session_interface.save_session(self, ctx.session, response)  # type: ignore[arg-type]
+        # The private attribute: saving must not mark the session accessed itself.
+        if not self.session_interface.is_null_session(ctx._session):
+            self.session_interface.save_session(self, ctx._session, response)  # type: ignore[arg-type]
         return response
 
     def do_teardown_request(self, exc: BaseException | None = _SENTINEL) -> None:

@@ -11,7 +11,7 @@ from typing import Any, cast
 import click
 import pytest
 
-from flask_differential import FLASK, MODULES, FlaskModule, Scaffold, heron_bug, submodule
+from flask_differential import FLASK, MODULES, FlaskModule, Scaffold, submodule
 
 
 @pytest.fixture(params=MODULES)
@@ -134,7 +134,6 @@ def test_routes_command_without_routes(fl: FlaskModule) -> None:
     assert run_routes(fl, app).output == "No routes were registered.\n"
 
 
-@heron_bug("`routes` sorts by rule, not endpoint, and does not pad lines like Flask's table")
 def test_routes_command(fl: FlaskModule) -> None:
     result = run_routes(fl, routes_app(fl))
     assert (result.exit_code, result.output) == (
@@ -147,7 +146,6 @@ def test_routes_command(fl: FlaskModule) -> None:
     )
 
 
-@heron_bug("`routes` has no --sort/--all-methods options")
 @pytest.mark.parametrize(
     ("args", "first_column"),
     [
@@ -164,7 +162,6 @@ def test_routes_command_options(
     assert [line.split()[0] for line in result.output.splitlines()[2:]] == first_column
 
 
-@heron_bug("`routes` shows no Subdomain column for rules with a subdomain")
 def test_routes_command_subdomain_column(fl: FlaskModule) -> None:
     app = routes_app(fl)
     app.add_url_rule("/api", "api", lambda: "", subdomain="api")
@@ -172,7 +169,6 @@ def test_routes_command_subdomain_column(fl: FlaskModule) -> None:
     assert result.output.splitlines()[0].split() == ["Endpoint", "Methods", "Subdomain", "Rule"]
 
 
-@heron_bug("FlaskGroup has no --version option")
 def test_flask_group_version(fl: FlaskModule) -> None:
     cli = submodule(fl, "cli")
     app = fl.Flask(__name__)

@@ -10,6 +10,7 @@ the app's own commands); :class:`FlaskGroup` is here for projects that build the
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import sys
 from collections.abc import Callable
@@ -198,6 +199,17 @@ class FlaskGroup(AppGroup):
                 is_eager=True,
             )
         )
+        if add_version_option:
+            params.append(
+                click.Option(
+                    ["--version"],
+                    is_flag=True,
+                    expose_value=False,
+                    is_eager=True,
+                    callback=_print_version,
+                    help="Show the Flask (heron.flask) version.",
+                )
+            )
         super().__init__(params=params, **extra)
         self.create_app = create_app
         self.load_dotenv = load_dotenv
@@ -251,6 +263,20 @@ class FlaskGroup(AppGroup):
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    import heron
+    from heron.flask import __version__
+
+    # COMPAT(flask): Flask's three lines, then the Heron release that serves it.
+    click.echo(
+        f"Python {sys.version.split()[0]}\nFlask {__version__}\n"
+        f"Werkzeug {importlib.metadata.version('werkzeug')}\nHeron {heron.__version__}"
+    )
+    ctx.exit()
+
+
 def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         ctx.ensure_object(ScriptInfo).app_import_path = value
@@ -258,22 +284,41 @@ def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> s
 
 
 @click.command("routes", short_help="Show the routes for the app.")
+@click.option(
+    "--sort",
+    "-s",
+    type=click.Choice(("endpoint", "methods", "domain", "rule", "match")),
+    default="endpoint",
+    help="The column to sort by ('match': the order rules are matched in).",
+)
+@click.option("--all-methods", is_flag=True, help="Show HEAD and OPTIONS too.")
 @with_appcontext
-def _routes_command() -> None:
-    rules = sorted(current_app.url_map.iter_rules(), key=lambda rule: rule.rule)
+def _routes_command(sort: str, all_methods: bool) -> None:
+    rules = list(current_app.url_map.iter_rules())
     if not rules:
         click.echo("No routes were registered.")
         return
-    rows = [
-        (rule.endpoint, ", ".join(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})), rule.rule)
-        for rule in rules
-    ]
-    headers = ("Endpoint", "Methods", "Rule")
-    widths = [max(len(row[i]) for row in [*rows, headers]) for i in range(3)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
-    click.echo("  ".join("-" * w for w in widths))
-    for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    hidden = set() if all_methods else {"HEAD", "OPTIONS"}
+    by_host = current_app.url_map.host_matching
+    with_domain = any(rule.host if by_host else rule.subdomain for rule in rules)
+    headers = ["Endpoint", "Methods"]
+    if with_domain:
+        headers.append("Host" if by_host else "Subdomain")
+    headers.append("Rule")
+    rows = []
+    for rule in rules:
+        row = [rule.endpoint, ", ".join(sorted((rule.methods or set()) - hidden))]
+        if with_domain:
+            row.append((rule.host if by_host else rule.subdomain) or "")
+        rows.append([*row, rule.rule])
+    columns = ["endpoint", "methods", *(["domain"] if with_domain else []), "rule"]
+    if sort in columns:  # "match" keeps the order of the map
+        index = columns.index(sort)
+        rows.sort(key=lambda row: row[index])
+    widths = [max(len(row[i]) for row in [headers, *rows]) for i in range(len(headers))]
+    # COMPAT(flask): every column padded to its width, as Flask's table.
+    for row in [headers, ["-" * width for width in widths], *rows]:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
 @click.command("shell", short_help="Run a shell in the app context.")

@@ -21,6 +21,7 @@ from heron.flask.ctx import (
 )
 from heron.flask.globals import current_app, g, request, session
 from heron.flask.helpers import (
+    FLASK_VERSION,
     abort,
     flash,
     get_flashed_messages,
@@ -54,7 +55,7 @@ from heron.flask.templating import (
 from heron.flask.wrappers import Request, Response
 
 #: COMPAT(flask): the Flask release whose API this package follows (extensions check it).
-__version__ = "3.1.3"
+__version__ = FLASK_VERSION
 
 __all__ = [
     "Blueprint",

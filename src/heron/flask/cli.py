@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+import heron
 from heron.applications import Heron
 from heron.flask.globals import current_app
+from heron.flask.helpers import FLASK_VERSION
 
 if TYPE_CHECKING:
     from heron.flask.app import Flask
@@ -266,12 +268,9 @@ class FlaskGroup(AppGroup):
 def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
-    import heron
-    from heron.flask import __version__
-
     # COMPAT(flask): Flask's three lines, then the Heron release that serves it.
     click.echo(
-        f"Python {sys.version.split()[0]}\nFlask {__version__}\n"
+        f"Python {sys.version.split()[0]}\nFlask {FLASK_VERSION}\n"
         f"Werkzeug {importlib.metadata.version('werkzeug')}\nHeron {heron.__version__}"
     )
     ctx.exit()

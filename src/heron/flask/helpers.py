@@ -43,6 +43,9 @@ __all__ = [
 
 _T = TypeVar("_T")
 
+#: COMPAT(flask): the Flask release whose API heron.flask follows (``flask.__version__``).
+FLASK_VERSION = "3.1.3"
+
 
 def get_debug_flag() -> bool:
     """Whether ``FLASK_DEBUG`` (or ``HERON_DEBUG``) asks for debug mode."""

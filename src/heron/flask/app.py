@@ -38,9 +38,7 @@ from urllib.parse import quote as _url_quote
 
 import anyio.from_thread
 from werkzeug.datastructures import ImmutableDict
-from werkzeug.exceptions import (
-    Aborter,
-)
+from werkzeug.exceptions import Aborter, HTTPException, NotFound
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -680,7 +678,12 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
 
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
-        if scope["type"] == "http" and not self._heron_route_matches(scope):
+        if scope["type"] == "http" and (
+            # Flask rules first; a Heron route (an APIRouter, a mount) takes what they leave.
+            not self.router.routes
+            or self._flask_rule_matches(scope)
+            or not self._heron_route_matches(scope)
+        ):
             await asgi.serve_http(self, scope, receive, send)
             return
         # WebSockets, lifespan and Heron-style routes: Heron's own path.
@@ -688,6 +691,23 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         if stack is None:
             stack = self.middleware_stack = self.build_middleware_stack()
         await stack(scope, receive, send)
+
+    def _flask_rule_matches(self, scope: Scope) -> bool:
+        """Whether a Flask rule takes ``scope``'s path (a 405 or a slash redirect counts)."""
+        environ = asgi.environ_of(scope, None)
+        subdomain = None if self.subdomain_matching else self.url_map.default_subdomain or ""
+        adapter = self.url_map.bind_to_environ(
+            environ,
+            server_name=None if self.url_map.host_matching else self.config["SERVER_NAME"],
+            subdomain=None if self.url_map.host_matching else subdomain,
+        )
+        try:
+            adapter.match()
+        except NotFound:
+            return False
+        except HTTPException:  # MethodNotAllowed, RequestRedirect: the rule's answer
+            return True
+        return True
 
     def _heron_route_matches(self, scope: Scope) -> bool:
         """Whether a Heron-style route (``app.include_router``, ``app.mount``) takes ``scope``."""

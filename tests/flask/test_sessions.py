@@ -367,9 +367,14 @@ def _good_cookie() -> str:
     return heron_writes(StandInApp(), {"user": "alice"})
 
 
+def _forged(cookie: str) -> str:
+    # One cookie, its last signature character changed (two cookies could be a second apart).
+    return cookie[:-1] + ("A" if cookie[-1] != "A" else "B")
+
+
 BAD_COOKIES = [
     pytest.param(
-        lambda: _good_cookie()[:-1] + ("A" if _good_cookie()[-1] != "A" else "B"),
+        lambda: _forged(_good_cookie()),
         id="forged-signature",
     ),
     pytest.param(lambda: _good_cookie()[:-5], id="truncated"),

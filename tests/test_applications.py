@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextvars
+import os
+import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from pydantic import BaseModel
 
 from heron import BackgroundTasks, Heron, HTTPException, Request, Response
@@ -531,3 +535,93 @@ def test_starlettes_httpexception_class_is_heron_httperror() -> None:
     app = Heron(exception_handlers={StarletteHTTPException: lambda request, exc: None})
     assert HTTPError in app.exception_handlers
     assert StarletteHTTPException not in app.exception_handlers
+
+
+# --------------------------------------------------------------------------- app.run, Flask's way
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """What ``app.run()`` handed to ``uvicorn.run`` (nothing is served)."""
+    calls: list[dict[str, Any]] = []
+
+    def fake_run(app: Any, **options: Any) -> None:
+        calls.append({"app": app, **options})
+
+    monkeypatch.setattr(uvicorn, "run", fake_run)
+    monkeypatch.delenv("HERON_RUN_FROM_CLI", raising=False)
+    return calls
+
+
+def test_run_takes_flasks_arguments(served: list[dict[str, Any]]) -> None:
+    app = Heron()
+    app.run("0.0.0.0", 5001, True, False, use_debugger=True, threaded=True, use_reloader=False)
+    assert app.debug is True
+    [call] = served
+    assert call["app"] is app
+    assert (call["host"], call["port"], call["log_level"], call["reload"]) == (
+        "0.0.0.0",
+        5001,
+        "debug",
+        False,
+    )
+    assert not {"use_debugger", "threaded", "use_reloader"} & set(call)
+
+
+def test_run_defaults_and_fastapi_style_options(served: list[dict[str, Any]]) -> None:
+    app = Heron()
+    app.run(load_dotenv=False, log_level="warning", access_log=False)
+    [call] = served
+    assert (call["host"], call["port"], call["log_level"]) == ("127.0.0.1", 8000, "warning")
+    assert call["access_log"] is False and app.debug is False
+    Heron(debug=True).run(load_dotenv=False)
+    assert served[1]["log_level"] == "debug"
+
+
+def test_run_refuses_werkzeugs_reloader(served: list[dict[str, Any]]) -> None:
+    with pytest.raises(HeronError, match="heron run module:app --reload"):
+        Heron().run(load_dotenv=False, use_reloader=True)
+    assert served == []
+
+
+def test_run_under_the_heron_command_only_says_so(
+    served: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("HERON_RUN_FROM_CLI", "true")
+    Heron().run(debug=True)
+    assert served == []
+    assert capsys.readouterr().err == (
+        " * Ignoring a call to 'app.run()': the 'heron' command serves the app.\n"
+    )
+
+
+def test_run_loads_the_nearest_dotenv(
+    served: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("HERON_TEST_FROM_DOTENV=loaded\nHERON_TEST_SET=dotenv\n")
+    (tmp_path / "src").mkdir()
+    monkeypatch.chdir(tmp_path / "src")  # found from a subdirectory, as Flask's
+    monkeypatch.delenv("HERON_TEST_FROM_DOTENV", raising=False)
+    monkeypatch.setenv("HERON_TEST_SET", "already")
+    Heron().run(load_dotenv=False)
+    assert "HERON_TEST_FROM_DOTENV" not in os.environ
+    Heron().run()
+    assert os.environ["HERON_TEST_FROM_DOTENV"] == "loaded"
+    assert os.environ["HERON_TEST_SET"] == "already"  # what is set wins
+    monkeypatch.delenv("HERON_TEST_FROM_DOTENV")
+
+
+def test_run_without_python_dotenv_gives_a_tip(
+    served: list[dict[str, Any]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / ".env").write_text("X=1\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setitem(sys.modules, "dotenv", None)  # as if not installed
+    Heron().run()
+    assert "pip install python-dotenv" in capsys.readouterr().err
+    assert len(served) == 1

@@ -554,3 +554,34 @@ def test_heron_run_serves_a_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         page = httpx.get(base + "/auth/login")
     assert page.status_code == 200
     assert "<title>Log In - Flaskr</title>" in page.text
+
+
+RUNS_ITSELF = """
+from {framework} import {app_class}
+
+app = {app_class}(__name__)
+
+
+@app.route("/")
+def index():
+    return "hello"
+
+
+app.run()  # at import, not under `if __name__ == "__main__":`
+"""
+
+
+@pytest.mark.parametrize(("framework", "app_class"), [("heron", "Heron"), ("heron.flask", "Flask")])
+def test_a_module_calling_app_run_at_import_does_not_block_the_command(
+    tmp_path: Path, framework: str, app_class: str
+) -> None:
+    """Flask's FLASK_RUN_FROM_CLI: under `heron`, app.run() says the command serves the app."""
+    source = RUNS_ITSELF.format(framework=framework, app_class=app_class)
+    (tmp_path / "selfserving.py").write_text(source)
+    done = run_heron(tmp_path, "routes", "selfserving")  # a 30 s timeout: no hanging server
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:4] == ["Methods", "Path", "Name", "Endpoint"]
+    if framework == "heron":
+        assert "selfserving.index" in done.stdout
+    assert "Ignoring a call to 'app.run()'" in done.stderr
+    assert len([line for line in done.stderr.splitlines() if "app.run()" in line]) == 1

@@ -38,3 +38,17 @@ def test_every_module_declares_what_it_exports(module_name: str) -> None:
 def test_modules_stay_under_the_size_cap(path: Path) -> None:
     lines = len(path.read_text().splitlines())
     assert lines <= 800, f"{path.name} has {lines} lines (hard cap 800)"
+
+
+def test_flasks_helpers_are_at_the_front_door() -> None:
+    import markupsafe
+
+    from heron import blueprints, files, responses
+
+    assert heron.Markup is markupsafe.Markup and heron.escape is markupsafe.escape
+    assert heron.escape("<b>") == heron.Markup("&lt;b&gt;")
+    assert heron.jsonify is responses.jsonify and heron.make_response is responses.make_response
+    assert heron.send_file is files.send_file
+    assert heron.send_from_directory is files.send_from_directory
+    assert heron.Blueprint is blueprints.Blueprint
+    assert issubclass(heron.Blueprint, heron.APIRouter)

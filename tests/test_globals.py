@@ -386,6 +386,18 @@ print(G.usage.enabled)
     assert _run(code).split() == ["True"]
 
 
+def test_flasks_helpers_leave_the_globals_off_but_send_file_turns_them_on() -> None:
+    # send_file finds relative paths from the current app, through the context.
+    code = """
+import heron.globals as G
+from heron import Blueprint, Markup, escape, jsonify, make_response
+print(G.usage.enabled)
+from heron import send_file
+print(G.usage.enabled)
+"""
+    assert _run(code).split() == ["False", "True"]
+
+
 def test_a_session_another_middleware_made_is_found_in_a_fresh_program() -> None:
     code = """
 from heron import Heron, Request, session

@@ -12,7 +12,7 @@ from typing import Any, cast
 import anyio
 import pytest
 
-from heron import Depends, Heron, session
+from heron import Depends, Heron, request as current_request, session
 from heron.datastructures import URL, Address, Headers, QueryParams, State, UploadFile
 from heron.exceptions import ClientDisconnect, HTTPError
 from heron.requests import HTTPConnection, Request, RequestContext, cookie_parser, read_body
@@ -767,3 +767,123 @@ def test_a_mounted_app_has_its_own_context_and_gives_the_outer_one_back() -> Non
     outer.mount("/inner", inner)
     assert TestClient(outer).get("/inner/ping").json() == "pong"
     assert apps == [inner, outer]
+
+
+# --------------------------------------------------------------------------- Flask's spellings
+
+FLASK_HINT = "heron.flask (`from heron.flask import request`)"
+
+
+def test_args_is_flasks_name_for_the_query_params() -> None:
+    request = Request(make_scope(query_string=b"page=2&tag=a&tag=b"))
+    assert request.args is request.query_params
+    assert request.args.get("page") == "2"
+    assert request.args.getlist("tag") == ["a", "b"]
+
+
+def _flask_error(expression: str, request: Request) -> BaseException:
+    # Through Any: type checkers refuse these spellings already, which is the point.
+    with pytest.raises((TypeError, AttributeError)) as info:
+        eval(expression, {"request": cast(Any, request)})
+    return info.value
+
+
+@pytest.mark.parametrize(
+    ("expression", "error", "instead"),
+    [
+        ('request.form["user"]', TypeError, "`await request.form()`"),
+        ('request.form.get("user")', AttributeError, "`await request.form()`"),
+        ('request.form.getlist("user")', AttributeError, "a `Form()` parameter"),
+        ('"user" in request.form', TypeError, "`await request.form()`"),
+        ("list(request.form)", TypeError, "`await request.form()`"),
+        ('request.json["k"]', TypeError, "`await request.json()`"),
+        ('request.json.get("k")', AttributeError, "`await request.json()`"),
+        ("request.get_json()", AttributeError, "`await request.json()`"),
+        ("request.data", AttributeError, "`await request.body()`"),
+        ("request.get_data()", AttributeError, "`await request.body()`"),
+        ("request.files", AttributeError, "`UploadFile`"),
+        ("request.values", AttributeError, "`request.query_params`"),
+    ],
+)
+def test_flasks_synchronous_spellings_name_heron_s_and_heron_flask(
+    expression: str, error: type[BaseException], instead: str
+) -> None:
+    raised = _flask_error(expression, _form_request(b"user=ann"))
+    assert type(raised) is error
+    message = str(raised)
+    assert message.startswith("Heron's request")
+    assert instead in message and FLASK_HINT in message
+
+
+def test_the_form_message_is_the_documented_one() -> None:
+    raised = _flask_error('request.form["user"]', _form_request(b"user=ann"))
+    assert str(raised) == (
+        "Heron's request.form is asynchronous: use `await request.form()` in an async "
+        "handler, or a `Form()` parameter; Flask's synchronous `request.form` is in "
+        "heron.flask (`from heron.flask import request`)"
+    )
+
+
+def test_flask_only_names_are_absent_and_other_names_keep_python_s_error() -> None:
+    request = _form_request(b"")
+    for name in ("data", "files", "values", "get_json", "get_data"):
+        assert not hasattr(request, name)
+    with pytest.raises(AttributeError) as info:
+        cast(Any, request).nope  # noqa: B018
+    assert str(info.value) == "'Request' object has no attribute 'nope'"
+    assert info.value.name == "nope" and info.value.obj is request
+
+
+def test_a_subclass_may_still_use_the_flask_names_and_override_form() -> None:
+    class Custom(Request):
+        def __init__(self, scope: Scope, receive: Receive) -> None:
+            super().__init__(scope, receive)
+            self.data = b"mine"  # a subclass instance has a __dict__: the name is free
+
+        async def form(self, **options: Any) -> Any:  # type: ignore[override]
+            return {"overridden": dict(await super().form(**options))}
+
+    async def main() -> Any:
+        request = Custom(_form_request(b"a=1").scope, _body_receive(b"a=1"))
+        return request.data, await request.form()
+
+    assert asyncio.run(main()) == (b"mine", {"overridden": {"a": "1"}})
+
+
+def test_await_form_and_json_work_as_before_and_keep_their_caches() -> None:
+    async def main() -> tuple[Any, ...]:
+        request = _form_request(b"a=1")
+        first = await request.form()
+        async with request.form() as second:
+            pass
+        json_request = Request(
+            {"type": "http", "method": "POST", "headers": []}, _body_receive(b'{"k": [1]}')
+        )
+        return first, second, await json_request.json(), await json_request.json()
+
+    first, second, parsed, again = asyncio.run(main())
+    assert first is second and first["a"] == "1"
+    assert parsed == {"k": [1]} and parsed is again
+
+
+def test_the_readers_look_like_bound_methods_and_document_themselves() -> None:
+    request = _form_request(b"")
+    assert repr(request.form).startswith("<bound method Request.form of <")
+    assert "urlencoded or multipart" in (Request.form.__doc__ or "")
+    assert "decoded as JSON" in (Request.json.__doc__ or "")
+    with pytest.raises(AttributeError):
+        cast(Any, request.form).__wrapped__  # noqa: B018  (dunders: Python's plain error)
+
+
+def test_the_errors_reach_a_handler_through_the_request_global() -> None:
+    app = Heron()
+
+    @app.route("/login", methods=["POST"])
+    def login() -> str:
+        try:
+            return str(cast(Any, current_request).form["user"])
+        except TypeError as exc:
+            return str(exc)
+
+    response = TestClient(app).post("/login", data={"user": "ann"})
+    assert response.text.startswith("Heron's request.form is asynchronous")

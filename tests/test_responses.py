@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import enum
 import io
+import json
 import os
 import re
 import threading
@@ -19,10 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import flask
 import pydantic
 import pydantic_core
 import pytest
 
+from heron import jsonify, make_response
 from heron.background import BackgroundTask, BackgroundTasks
 from heron.datastructures import URL, Headers
 from heron.responses import (
@@ -1283,3 +1286,75 @@ def test_responses_through_the_test_client(data_file: Path) -> None:
         redirected = client.get("/redirect")
         assert redirected.url.path == "/json"
         assert redirected.json() == {"text": "é", "when": "2024-05-06"}
+
+
+# --------------------------------------------------------------------------- Flask's helpers
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        (({"b": 1, "a": [1, 2]},), {}),
+        ((1, 2), {}),
+        ((), {"b": 1, "a": "é"}),
+        ((), {}),
+        (("x",), {}),
+        (((1, 2),), {}),
+    ],
+)
+def test_jsonify_follows_flasks_argument_rules(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    response = jsonify(*args, **kwargs)
+    with flask.Flask(__name__).app_context():
+        expected = flask.jsonify(*args, **kwargs)
+    assert response.status_code == expected.status_code == 200
+    assert response.headers["content-type"] == expected.headers["content-type"]
+    # The same JSON value; the bytes are Heron's (compact UTF-8, keys in order), where
+    # Flask sorts keys, escapes non-ASCII and adds a newline.
+    assert json.loads(bytes(response.body)) == json.loads(expected.get_data())
+
+
+def test_jsonify_refuses_args_and_kwargs_together_as_flask_does() -> None:
+    with pytest.raises(TypeError, match="either args or kwargs"):
+        jsonify(1, a=2)
+    with flask.Flask(__name__).app_context(), pytest.raises(TypeError, match="args or kwargs"):
+        flask.jsonify(1, a=2)
+
+
+def test_jsonify_bodies_are_herons_json() -> None:
+    assert jsonify(b=1, a="é").body == '{"b":1,"a":"é"}'.encode()
+    assert jsonify(when=dt.date(2026, 1, 2), id=uuid.UUID(int=1)).body == (
+        b'{"when":"2026-01-02","id":"00000000-0000-0000-0000-000000000001"}'
+    )
+
+
+def test_make_response_without_arguments_is_an_empty_html_response() -> None:
+    response = make_response()
+    with flask.Flask(__name__).app_context():
+        expected = flask.make_response()
+    assert (response.status_code, response.body) == (200, b"")
+    assert response.headers["content-type"] == expected.headers["content-type"]
+    response.set_cookie("seen", "1")  # what Flask code makes one for
+    assert response.headers["set-cookie"].startswith("seen=1")
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "headers"),
+    [
+        (("made", "201 CREATED"), 201, {}),
+        (("made", "202"), 202, {}),
+        (("made", [("X-A", "1")]), 200, {"x-a": "1"}),
+        (("made", (("X-A", "1"),)), 200, {"x-a": "1"}),
+        (("made", 203, [("X-A", "1")]), 203, {"x-a": "1"}),
+    ],
+)
+def test_make_response_reads_statuses_and_headers_as_flask_does(
+    value: tuple[Any, ...], status: int, headers: dict[str, str]
+) -> None:
+    response = make_response(value)
+    with flask.Flask(__name__).app_context():
+        expected = flask.make_response(value)
+    assert response.status_code == expected.status_code == status
+    for key, header in headers.items():
+        assert response.headers[key] == expected.headers[key] == header

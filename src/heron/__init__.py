@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+from markupsafe import Markup, escape
+
 from heron import status
 from heron.applications import Heron
 from heron.background import BackgroundTasks
+from heron.blueprints import Blueprint
 from heron.datastructures import UploadFile
 from heron.exceptions import HTTPException, WebSocketDisconnect, WebSocketException
 from heron.globals import abort, enable as _enable, redirect
@@ -28,11 +31,12 @@ from heron.param_functions import (
     Security,
 )
 from heron.requests import Request
-from heron.responses import Response
+from heron.responses import Response, jsonify, make_response
 from heron.routing import APIRouter
 from heron.websockets import WebSocket
 
 if TYPE_CHECKING:
+    from heron.files import send_file, send_from_directory
     from heron.flashing import flash, get_flashed_messages
     from heron.globals import current_app, g, request, url_for
     from heron.sessions import session
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = [
     "APIRouter",
     "BackgroundTasks",
+    "Blueprint",
     "Body",
     "Cookie",
     "Depends",
@@ -49,6 +54,7 @@ __all__ = [
     "HTTPException",
     "Header",
     "Heron",
+    "Markup",
     "Path",
     "Query",
     "Request",
@@ -61,13 +67,18 @@ __all__ = [
     "__version__",
     "abort",
     "current_app",
+    "escape",
     "flash",
     "g",
     "get_flashed_messages",
+    "jsonify",
+    "make_response",
     "redirect",
     "render_template",
     "render_template_string",
     "request",
+    "send_file",
+    "send_from_directory",
     "session",
     "status",
     "url_for",
@@ -86,6 +97,10 @@ _LAZY = {
     # PERF: Jinja2 takes ~50 ms to import; it loads when a template function is first used.
     "render_template": "heron.templating",
     "render_template_string": "heron.templating",
+    # Relative paths start from the current app's directory: heron.files turns the
+    # context globals on when it loads.
+    "send_file": "heron.files",
+    "send_from_directory": "heron.files",
 }
 
 

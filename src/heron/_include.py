@@ -26,12 +26,15 @@ class RouterInclude:
     Args:
         router: The included router.
         prefix: The path prefix of its routes (the including router's and the call's).
-        options: ``include_router``'s other options, merged with the including router's.
+        options: ``include_router``'s other options, merged with the including router's;
+            ``name_prefix`` goes in front of the copies' names (a blueprint nested in
+            another: ``parent.child.view``, see ``heron.blueprints``).
     """
 
     def __init__(self, router: APIRouter, prefix: str, options: dict[str, Any]) -> None:
         self.router = router
         self.prefix = prefix
+        self.name_prefix: str = options.pop("name_prefix", "")
         self.options = options
 
     def flatten(self) -> list[BaseRoute]:
@@ -53,6 +56,8 @@ class RouterInclude:
         elif route.is_api_websocket_route:
             options = {"dependencies": list(self.options.get("dependencies") or [])}
         copy: BaseRoute = with_prefix(self.prefix, middleware=layers, **options)
+        if self.name_prefix and copy.name:
+            copy.name = self.name_prefix + copy.name  # a fresh copy: the router's keeps its own
         return copy
 
     def _route_overrides(self, route: APIRoute) -> dict[str, Any]:

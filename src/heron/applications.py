@@ -15,13 +15,15 @@ Exceptions raised before a response starts are answered by
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode
 
-from heron.config import Config
+from heron.blueprints import Blueprint, registration_options
+from heron.config import Config, load_dotenv as load_env_file
 from heron.csrf import install as install_csrf
 from heron.datastructures import State, URLPath
 from heron.decorators import RouteDecorators, TemplateDecorators
@@ -534,8 +536,8 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
         """
         install_static_folder(self)  # before the first request too
         anchor = params.pop("_anchor", None)
-        if name == "static" and "filename" in params:
-            params["path"] = params.pop("filename")
+        if (name == "static" or name.endswith(".static")) and "filename" in params:
+            params["path"] = params.pop("filename")  # the app's or a blueprint's folder
         route_params, query = _split_params(self.routes, name, params)
         path = self.url_path_for(name, **route_params)
         url = self.root_path + str(path)
@@ -575,6 +577,31 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
     def include_router(self, router: APIRouter, **options: Any) -> None:
         """Serve ``router``'s routes (see :meth:`APIRouter.include_router`)."""
         self.router.include_router(router, **options)
+
+    def register_blueprint(self, blueprint: Any, **options: Any) -> None:
+        """Flask's name for :meth:`include_router`: serve a ``Blueprint``'s (or router's) routes.
+
+        Args:
+            blueprint: A :class:`heron.Blueprint` (or any ``APIRouter``).
+            **options: ``url_prefix`` (for a blueprint created without one), and
+                ``include_router``'s options (``tags``, ``dependencies``…).
+
+        Raises:
+            HeronError: It is registered already, a ``url_prefix`` would replace the
+                blueprint's own, or an option only Flask's blueprints have (``name``,
+                ``subdomain``, ``url_defaults``): ``heron.flask`` has those.
+        """
+        # NOTE: `blueprint` is typed Any because heron.flask's Flask (a Heron) takes its own
+        # Blueprint class here; a narrower type would make that override incompatible.
+        router: APIRouter = blueprint
+        if any(included is router for included in self.router.included_routers()):
+            raise HeronError(
+                f"{router.name or 'This router'!r} is registered already; registering a "
+                "blueprint again under another name= is Flask's (heron.flask)"
+            )
+        self.include_router(router, **registration_options(router, options))
+        if isinstance(router, Blueprint):
+            router.registered(self)  # its before_app_request… hooks
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
         """Register an endpoint whose arguments come from its signature."""
@@ -646,35 +673,71 @@ class Heron(HookDecorators, RouteDecorators, TemplateDecorators):
 
     def run(
         self,
-        host: str = "127.0.0.1",
-        port: int = 8000,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
         *,
         reload: bool = False,
         workers: int | None = None,
-        log_level: str = "info",
+        log_level: str | None = None,
         **kwargs: Any,
     ) -> None:
-        """Serve the app with uvicorn (the development default).
+        """Serve the app with uvicorn for development (Flask's ``app.run``).
+
+        Under the ``heron`` command (``heron run``, ``heron routes``…, which import the
+        module) a call at module level only says the command serves the app, as Flask's.
 
         Args:
-            host: Interface to bind.
-            port: Port to bind.
+            host: Interface to bind (``127.0.0.1``).
+            port: Port to bind (8000).
+            debug: Set ``app.debug`` (tracebacks on 500 pages, templates reloaded) and
+                uvicorn's debug log; no reloader (``heron run --reload`` has one).
+            load_dotenv: First load the nearest ``.env`` (:func:`heron.config.load_dotenv`).
             reload: Restart on code changes (needs an import string; see ``heron run``).
             workers: Worker processes (needs an import string; see ``heron run``).
-            log_level: uvicorn's log level.
-            **kwargs: Passed to ``uvicorn.run``.
+            log_level: uvicorn's log level (``debug`` with ``debug``, else ``info``).
+            **kwargs: Passed to ``uvicorn.run``; Flask's ``use_reloader``,
+                ``use_debugger`` and ``threaded`` are understood.
+
+        Raises:
+            HeronError: ``use_reloader=True``: uvicorn reloads from an import string.
         """
+        if os.environ.get("HERON_RUN_FROM_CLI") == "true":
+            message = " * Ignoring a call to 'app.run()': the 'heron' command serves the app."
+            print(message, file=sys.stderr)
+            return
+        if load_dotenv:
+            load_env_file()
+        if debug is not None:
+            self.debug = bool(debug)
+        _werkzeug_options(kwargs)
         # PERF: uvicorn (and uvloop, httptools) load only for the app that serves itself.
         import uvicorn
 
         uvicorn.run(
             self,
-            host=host,
-            port=port,
+            host=host or "127.0.0.1",
+            port=port or 8000,
             workers=workers,
             reload=reload,
-            log_level=log_level,
+            log_level=log_level or ("debug" if self.debug else "info"),
             **kwargs,
+        )
+
+
+def _werkzeug_options(kwargs: dict[str, Any]) -> None:
+    """Take Flask's (Werkzeug's) ``app.run`` options out of ``kwargs``.
+
+    COMPAT(flask): ``use_debugger`` (``debug`` shows tracebacks) and ``threaded`` (an ASGI
+    server is concurrent) need nothing; ``use_reloader`` needs ``heron run --reload``.
+    """
+    kwargs.pop("use_debugger", None)
+    kwargs.pop("threaded", None)
+    if kwargs.pop("use_reloader", None):
+        raise HeronError(
+            "app.run(use_reloader=True): uvicorn reloads an app it imports by name; run "
+            "`heron run module:app --reload` (Flask's Werkzeug reloader is not used)"
         )
 
 

@@ -455,4 +455,8 @@ def _migrate(framework: str, paths: tuple[Path, ...], *, diff: bool, check: bool
 
 def main() -> None:
     """Entry point of the ``heron`` script."""
+    # COMPAT(flask): as FLASK_RUN_FROM_CLI: an `app.run()` the imported module calls at
+    # import is a no-op that says the command serves the app (Heron.run, heron.flask's
+    # run_app), here and in the processes `--reload` and `--workers` start.
+    os.environ["HERON_RUN_FROM_CLI"] = "true"
     cli(prog_name="heron")

@@ -2,7 +2,8 @@
 
 Called by ``Heron.__init__`` (``app.config``; ``Heron(settings=...)`` calls
 :meth:`Config.from_settings`) and by user code; calls pydantic (validation of the built-in
-keys) and, only when asked, pydantic-settings and python-dotenv.
+keys) and, only when asked, pydantic-settings and python-dotenv (``.env`` files:
+``from_prefixed_env(env_file=...)``, :func:`load_dotenv` for ``app.run``).
 
 One object serves both habits:
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import sys
 import types
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -35,12 +37,33 @@ from heron.exceptions import ConfigError
 if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
 
-__all__ = ["BUILTIN_KEYS", "Config"]
+__all__ = ["BUILTIN_KEYS", "Config", "load_dotenv"]
 
 _S = TypeVar("_S", bound="BaseSettings")
 
 #: ``Heron(max_body_size=...)``'s default, for a ``Config`` used without an app.
 _DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024
+
+
+def load_dotenv(name: str = ".env") -> bool:
+    """Load the nearest ``name`` file, from the current directory up, into ``os.environ``.
+
+    Flask's ``load_dotenv`` (``app.run(load_dotenv=True)``): variables already set win.
+    Without python-dotenv (the ``config`` extra) nothing is loaded, and a note says so
+    when the file is there.
+
+    Returns:
+        Whether a file was loaded.
+    """
+    try:
+        # OPTIONAL: python-dotenv comes with the `config` extra.
+        import dotenv
+    except ImportError:
+        if os.path.isfile(name):
+            print(f" * Tip: {name} is here: pip install python-dotenv to use it.", file=sys.stderr)
+        return False
+    found = dotenv.find_dotenv(name, usecwd=True)
+    return bool(found) and dotenv.load_dotenv(found, encoding="utf-8", override=False)
 
 
 @dataclass(frozen=True)

@@ -314,7 +314,9 @@ def _url_for(
     reaches the static folder.
 
     Args:
-        endpoint: The route name (``"static"``, ``"mount_name:route_name"``…).
+        endpoint: The route name (``"static"``, ``"mount_name:route_name"``…); a name
+            starting with ``.`` is relative to the blueprint of the route being served
+            (``".index"`` in a ``blog`` view is ``"blog.index"``), as in Flask.
         _anchor: A fragment to append (``#...``).
         _external: An absolute URL (scheme and host of the current request).
         _scheme: The scheme of an external URL (``_external`` is implied).
@@ -330,6 +332,8 @@ def _url_for(
     ctx = current_context("url_for")
     app = ctx.app
     assert app is not None
+    if endpoint[:1] == ".":
+        endpoint = _blueprint_endpoint(ctx, endpoint)
     url = app.url_for(endpoint, _anchor=_anchor, **values)
     scope = ctx.scope
     root_path = scope.get("root_path", app.root_path) if scope["type"] != "app" else None
@@ -344,6 +348,17 @@ def _url_for(
             base = base.replace(scheme=_scheme)
         url = f"{base.scheme}://{base.netloc}{url}"
     return url
+
+
+def _blueprint_endpoint(ctx: RequestContext, endpoint: str) -> str:
+    """``".view"`` as the full name in the blueprint of the matched route (``blog.view``).
+
+    COMPAT(flask): the blueprint is the route name up to its last dot; a route outside
+    any blueprint (or no matched route: an app context) makes it ``"view"``.
+    """
+    name = getattr(ctx.scope.get("route"), "name", None) or ""
+    blueprint = name.rpartition(".")[0]
+    return blueprint + endpoint if blueprint else endpoint[1:]
 
 
 def redirect(location: str, code: int = 302) -> RedirectResponse:

@@ -36,6 +36,7 @@ __all__ = [
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "jsonify",
     "make_response",
 ]
 
@@ -236,6 +237,30 @@ class JSONResponse(Response):
         return pydantic_core.to_json(content, serialize_unknown=False, inf_nan_mode="null")
 
 
+def jsonify(*args: Any, **kwargs: Any) -> JSONResponse:
+    """Flask's ``jsonify``: a JSON response of the arguments.
+
+    One argument is sent as it is, several as a list, keyword arguments as an object, and
+    nothing as ``null``. The body is Heron's JSON (:class:`JSONResponse`): compact UTF-8,
+    keys in their order, datetimes in ISO 8601, where Flask sorts keys, escapes non-ASCII
+    characters and writes dates as HTTP dates.
+
+    Args:
+        *args: The value, or the items of a list.
+        **kwargs: The members of an object.
+
+    Returns:
+        An ``application/json`` response with status 200.
+
+    Raises:
+        TypeError: Both positional and keyword arguments, as in Flask.
+    """
+    if args and kwargs:
+        raise TypeError("jsonify() takes either args or kwargs, not both")
+    data: Any = args[0] if len(args) == 1 else (list(args) or kwargs or None)
+    return JSONResponse(data)
+
+
 class RedirectResponse(Response):
     """Redirect the client to ``url``.
 
@@ -389,7 +414,9 @@ def make_response(*args: Any) -> Response:
     ``str``/``bytes`` is HTML, ``dict``/``list`` JSON, an iterator streams HTML, a
     ``Response`` is used as it is; a tuple ``(body, status)``, ``(body, headers)`` or
     ``(body, status, headers)`` adds a status and headers (to a ``Response`` body too).
-    Several arguments are taken as that tuple: ``make_response("Hi", 201)``.
+    Several arguments are taken as that tuple: ``make_response("Hi", 201)``; none gives an
+    empty HTML response, to add headers or cookies to. A status may be a string starting
+    with the code (``"201 CREATED"``); headers a mapping or a list of pairs.
 
     Args:
         *args: The view's return value, or its parts.
@@ -400,6 +427,8 @@ def make_response(*args: Any) -> Response:
     Raises:
         HeronError: ``None``, a tuple of another length, or a type Flask does not accept.
     """
+    if not args:
+        return HTMLResponse()
     raw: Any = args[0] if len(args) == 1 else args
     if isinstance(raw, Response):
         return raw
@@ -433,14 +462,17 @@ def _view_tuple(raw: tuple[Any, ...]) -> tuple[Any, int | None, dict[str, str] |
         body, status, headers = raw
     elif len(raw) == 2:
         body, second = raw
-        if isinstance(second, int):
-            status = second
-        else:
+        # COMPAT(flask): a mapping or a list of pairs is headers, anything else the status.
+        if isinstance(second, Mapping | list | tuple):
             headers = second
+        else:
+            status = second
     else:
         raise HeronError(
             "A view's tuple must be (body, status), (body, headers) or (body, status, headers)"
         )
+    if isinstance(status, str):
+        status = int(status.split(None, 1)[0])  # "201 CREATED", as Werkzeug reads it
     return body, status, dict(headers) if headers is not None else None
 
 
@@ -519,6 +551,11 @@ class FileResponse(Response):
     """
 
     chunk_size = 64 * 1024
+    #: Answer conditional (304) and ``Range`` (206) requests, and say so (``Accept-Ranges``);
+    #: ``send_file(conditional=False)`` turns it off for its response.
+    conditional = True
+    #: Send an ``ETag`` made from the file's size and modification time.
+    stat_etag = True
 
     def __init__(
         self,
@@ -552,12 +589,14 @@ class FileResponse(Response):
             self._set_stat_headers(stat_result)
 
     def _set_stat_headers(self, stat_result: os.stat_result) -> None:
-        etag_base = f"{stat_result.st_mtime}-{stat_result.st_size}"
-        etag = f'"{hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()}"'
         self.headers.setdefault("content-length", str(stat_result.st_size))
         self.headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
-        self.headers.setdefault("etag", etag)
-        self.headers.setdefault("accept-ranges", "bytes")
+        if self.stat_etag:
+            etag_base = f"{stat_result.st_mtime}-{stat_result.st_size}"
+            etag = hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()
+            self.headers.setdefault("etag", f'"{etag}"')
+        if self.conditional:
+            self.headers.setdefault("accept-ranges", "bytes")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Send the file; for ``GET`` and ``HEAD``, conditional and range requests apply.
@@ -577,7 +616,7 @@ class FileResponse(Response):
             self._set_stat_headers(self.stat_result)
         request_headers = Headers(raw=scope["headers"])
         # Conditional requests and ranges are defined for GET (and HEAD) only.
-        conditional = self.status_code == 200 and method in ("GET", "HEAD")
+        conditional = self.conditional and self.status_code == 200 and method in ("GET", "HEAD")
         if conditional and _not_modified(request_headers, self.headers):
             await self._send_not_modified(send)
         else:

@@ -2,9 +2,10 @@
 
 Called by the router (a ``Mount`` of ``StaticFiles``, or the ``static`` route an app adds
 for its static folder); calls ``FileResponse``, which answers ETag, Last-Modified, 304,
-Range and HEAD. Every path goes through :func:`safe_join` before the disk is touched:
-NUL bytes, backslashes, absolute paths, ``..`` segments that climb out and (unless
-``follow_symlink``) symlinks that point out of the directory all end in a 404.
+Range and HEAD. Every path goes through :func:`safe_join` (``heron.utils``'s, re-exported
+here) before the disk is touched: NUL bytes, backslashes, absolute paths, ``..`` segments
+that climb out and (unless ``follow_symlink``) symlinks that point out of the directory
+all end in a 404.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from heron.requests import RequestContext
 from heron.responses import FileResponse, RedirectResponse, Response
 from heron.routes import Route, get_route_path
 from heron.types import Receive, Scope, Send
+from heron.utils import safe_join
 
 if TYPE_CHECKING:
     from heron.applications import Heron
@@ -39,43 +41,6 @@ __all__ = [
 ]
 
 PathLike = str | os.PathLike[str]
-
-# Windows opens these device names in every directory, with any extension; reading one can
-# hang forever (Werkzeug CVE-2025-66221 and follow-ups). Checked only where they exist.
-_WINDOWS_DEVICES = frozenset(
-    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
-    | {f"COM{i}" for i in "123456789"}
-    | {f"LPT{i}" for i in "123456789"}
-)
-
-
-def _is_windows_device(segment: str) -> bool:
-    stem = segment.split(".", 1)[0].strip().upper()
-    return stem in _WINDOWS_DEVICES
-
-
-def safe_join(directory: str, path: str) -> str | None:
-    """``directory`` joined with the relative ``path``, or None if ``path`` could leave it.
-
-    Refused: NUL bytes, backslashes, absolute paths (``/x``, ``//host/share``), ``..``
-    segments, and on Windows drive letters and device names (``CON``, ``nul.txt``…).
-    Symlinks are not resolved here; callers compare real paths afterwards.
-
-    Args:
-        directory: The trusted base directory.
-        path: The untrusted, ``/``-separated relative path.
-
-    Returns:
-        The joined path, or None.
-    """
-    if "\x00" in path or "\\" in path or path.startswith("/"):
-        return None
-    parts = [part for part in path.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        return None
-    if os.name == "nt" and any(":" in part or _is_windows_device(part) for part in parts):
-        return None
-    return os.path.join(directory, *parts)
 
 
 def _inside(path: str, root: str) -> bool:

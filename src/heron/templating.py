@@ -28,6 +28,7 @@ import anyio.lowlevel
 import jinja2
 
 from heron.background import BackgroundTask
+from heron.blueprints import Blueprint
 from heron.datastructures import URL
 from heron.exceptions import HeronDeprecationWarning, HeronError, HTTPException
 from heron.flashing import get_flashed_messages
@@ -151,7 +152,8 @@ def _hooks(app: Heron) -> Iterator[tuple[Router | None, TemplateHooks]]:
 def app_environment(app: Heron) -> jinja2.Environment:
     """The app's Jinja environment (``app.jinja_env``), created on first use.
 
-    Its loader reads ``app.template_folder`` in ``app.app_dir``; autoescaping is on for
+    Its loader reads ``app.template_folder`` in ``app.app_dir``, then the registered
+    blueprints' template folders; autoescaping is on for
     ``.html .htm .xml .xhtml .svg .jinja`` and for templates from strings; templates are
     reloaded when changed only with ``debug=True`` (a stat per render otherwise).
 
@@ -164,10 +166,15 @@ def app_environment(app: Heron) -> jinja2.Environment:
     env: jinja2.Environment | None = app.__dict__.get("_jinja_env")
     if env is not None:
         return env
-    folder = app.template_folder
-    loader = None
-    if folder is not None:
-        loader = jinja2.FileSystemLoader(os.path.join(app.app_dir, folder))
+    folders: list[str] = []
+    if app.template_folder is not None:
+        folders.append(os.path.join(app.app_dir, app.template_folder))
+    # COMPAT(flask): a blueprint's template folder is searched after the app's, in the order
+    # the blueprints were registered (heron.blueprints.Blueprint).
+    for router in _routers(app.router):
+        if isinstance(router, Blueprint) and router.template_folder is not None:
+            folders.append(os.path.join(router.root_path, router.template_folder))
+    loader = jinja2.FileSystemLoader(folders) if folders else None
     env = jinja2.Environment(loader=loader, autoescape=_autoescape(), auto_reload=app.debug)
     env.globals["url_for"] = url_for
     env.globals.update(_default_globals())

@@ -1,19 +1,21 @@
 """Small helpers for apps: route ids, and checks for file names and URLs a client sent.
 
-``generate_unique_id`` is FastAPI's ``fastapi.utils`` helper; ``safe_filename`` and
-``is_safe_url`` turn an upload's file name or a ``?next=`` URL into something safe to use.
-Called by ``routing`` and by apps; vocabulary level: imports nothing from the rest of Heron
-at run time.
+``generate_unique_id`` is FastAPI's ``fastapi.utils`` helper; ``safe_filename``,
+``safe_join`` and ``is_safe_url`` turn an upload's file name, a path from the URL or a
+``?next=`` URL into something safe to use. Called by ``routing``, ``files``,
+``staticfiles`` and by apps; vocabulary level: imports nothing from the rest of Heron at
+run time.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["generate_unique_id", "is_safe_url", "safe_filename"]
+__all__ = ["generate_unique_id", "is_safe_url", "safe_filename", "safe_join"]
 
 _NOT_WORD = re.compile(r"\W")
 
@@ -71,6 +73,46 @@ def safe_filename(filename: str | None) -> str | None:
         stem, extension = name, ""
     room = _MAX_FILENAME - len(extension.encode("utf-8")) - len(dot)
     return stem.encode("utf-8")[:room].decode("utf-8", "ignore") + dot + extension
+
+
+# Windows opens these device names in every directory, with any extension; reading one can
+# hang forever (Werkzeug CVE-2025-66221 and follow-ups). Checked only where they exist.
+_WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"COM{i}" for i in "123456789"}
+    | {f"LPT{i}" for i in "123456789"}
+)
+
+
+def _is_windows_device(segment: str) -> bool:
+    stem = segment.split(".", 1)[0].strip().upper()
+    return stem in _WINDOWS_DEVICES
+
+
+def safe_join(directory: str, path: str) -> str | None:
+    """``directory`` joined with the relative ``path``, or None if ``path`` could leave it.
+
+    Refused: NUL bytes, backslashes, absolute paths (``/x``, ``//host/share``), ``..``
+    segments, and on Windows drive letters and device names (``CON``, ``nul.txt``…).
+    Symlinks are not resolved here; callers compare real paths afterwards (or follow
+    them, as ``send_from_directory`` does, like Flask).
+
+    Args:
+        directory: The trusted base directory.
+        path: The untrusted, ``/``-separated relative path.
+
+    Returns:
+        The joined path, or None.
+    """
+    # SECURITY(Werkzeug CVE-2024-49766, Starlette #3287; SECURITY.md C2-C4).
+    if "\x00" in path or "\\" in path or path.startswith("/"):
+        return None
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        return None
+    if os.name == "nt" and any(":" in part or _is_windows_device(part) for part in parts):
+        return None
+    return os.path.join(directory, *parts)
 
 
 # What browsers strip or read as "/" before they parse a URL; no safe redirect needs one.

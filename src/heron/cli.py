@@ -287,12 +287,31 @@ def _route_rows(routes: list[Any], prefix: str = "") -> list[tuple[str, str, str
     return rows
 
 
+def _url_map_rows(application: Any) -> list[tuple[str, str, str, str]]:
+    """The Werkzeug rules of a ``heron.flask`` app (``app.url_map``), matched before its routes."""
+    url_map = getattr(application, "url_map", None)
+    if url_map is None:
+        return []
+    views = getattr(application, "view_functions", {})
+    rows = []
+    for rule in url_map.iter_rules():
+        view = views.get(rule.endpoint)
+        where = f"{view.__module__}.{view.__qualname__}" if view is not None else ""
+        methods = ",".join(sorted(set(rule.methods or ()) - {"HEAD", "OPTIONS"})) or "*"
+        rows.append((methods, rule.rule, rule.endpoint, where))
+    return rows
+
+
 @cli.command("routes", help="List every route: methods, path, name, endpoint.")
 @click.argument("app", required=False)
 def routes_command(app: str | None) -> None:
     """Print the route table."""
     _, application = load_app(app)
-    rows = [("Methods", "Path", "Name", "Endpoint"), *_route_rows(application.routes)]
+    rows = [
+        ("Methods", "Path", "Name", "Endpoint"),
+        *_url_map_rows(application),
+        *_route_rows(application.routes),
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for index, row in enumerate(rows):
         click.echo(

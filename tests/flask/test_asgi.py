@@ -258,3 +258,18 @@ async def test_a_small_body_refused_before_the_view_is_refused_when_the_view_rea
     assert refused.status_code == 413
     # A view that never reads the body is not refused for it (as in Flask).
     assert unread.status_code == 200
+
+
+async def test_deeply_nested_json_is_a_400_not_a_500() -> None:
+    app = make_app()
+    deep = "[" * 100_000 + "]" * 100_000
+    async with client(app) as c:
+        response = await c.post("/json", content=deep, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "Bad Request" in response.text
+
+
+def test_deeply_nested_json_with_silent_is_none() -> None:
+    app = make_app()
+    with app.test_request_context("/", data="[" * 100_000, content_type="application/json"):
+        assert request.get_json(silent=True) is None

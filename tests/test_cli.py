@@ -585,3 +585,29 @@ def test_a_module_calling_app_run_at_import_does_not_block_the_command(
     assert "selfserving.index" in done.stdout
     assert "Ignoring a call to 'app.run()'" in done.stderr
     assert len([line for line in done.stderr.splitlines() if "app.run()" in line]) == 1
+
+
+FLASK_COMMAND_APP = """
+import click
+from heron.flask import Flask, current_app, g
+
+
+@click.command("init-db")
+def init_db_command():
+    # A plain click command, as Flask's tutorial adds it: Flask runs it in the app context.
+    g.db = "sqlite"
+    click.echo(f"Initialized {current_app.name} with {g.db}.")
+
+
+def create_app():
+    app = Flask(__name__)
+    app.cli.add_command(init_db_command)
+    return app
+"""
+
+
+def test_a_heron_flask_apps_plain_click_commands_run_in_its_app_context(tmp_path: Path) -> None:
+    (tmp_path / "flaskish.py").write_text(FLASK_COMMAND_APP)
+    done = run_heron(tmp_path, "--app", "flaskish", "init-db")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Initialized flaskish with sqlite.\n"

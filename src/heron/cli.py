@@ -126,7 +126,15 @@ class _HeronGroup(click.Group):
             app_cli = self._app_cli()
         except click.UsageError as exc:
             raise click.UsageError(f"No such command {cmd_name!r}. {exc.message}") from exc
-        return app_cli.get_command(ctx, cmd_name) if app_cli is not None else None
+        if app_cli is None:
+            return None
+        command = app_cli.get_command(ctx, cmd_name)
+        if command is not None and not isinstance(app_cli, AppGroup):
+            # COMPAT(flask): a heron.flask app's commands (plain click commands added with
+            # app.cli.add_command, as Flask's tutorial does) run in its app context, as
+            # Flask's FlaskGroup runs them; Heron's own AppGroup sets up its commands itself.
+            ctx.with_resource(load_app(None)[1].app_context())
+        return command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         names = super().list_commands(ctx)

@@ -24,6 +24,7 @@ application: the test client, Werkzeug's middleware and WSGI servers use it that
 from __future__ import annotations
 
 import asyncio.coroutines
+import importlib.util
 import inspect
 import logging
 import os
@@ -287,8 +288,28 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         return self.aborter_class()
 
     def auto_find_instance_path(self) -> str:
-        """``instance/`` beside the application's module or package."""
-        return os.path.join(self.root_path, "instance")
+        """Flask's instance folder: ``instance/`` beside the top-level package or module.
+
+        For ``flaskr/__init__.py`` that is ``flaskr``'s parent folder (the project), not
+        the package itself; for an app installed into ``site-packages``,
+        ``<prefix>/var/<name>-instance``.
+        """
+        top = self.import_name.partition(".")[0]
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):  # __main__ run as a script has no spec
+            spec = None
+        if spec is None or spec.origin in (None, "built-in", "frozen"):
+            project = os.getcwd()
+        elif spec.submodule_search_locations:  # a package: its parent folder
+            project = os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
+        else:
+            project = os.path.dirname(os.path.abspath(spec.origin))
+        prefix = os.path.abspath(sys.prefix)
+        site_packages = os.path.join(prefix, "lib")
+        if project.startswith(site_packages) and "site-packages" in project:
+            return os.path.join(prefix, "var", f"{self.name}-instance")
+        return os.path.join(project, "instance")
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"

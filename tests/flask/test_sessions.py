@@ -284,24 +284,25 @@ def test_an_unmodified_session_is_resent_only_to_refresh_a_permanent_one(
 
 
 @pytest.mark.parametrize(
-    "read",
+    "use",
     [
         pytest.param(lambda session: session["a"], id="getitem"),
         pytest.param(lambda session: session.get("missing"), id="get"),
         pytest.param(lambda session: session.setdefault("a", 2), id="setdefault-existing"),
+        pytest.param(lambda session: session.__setitem__("b", 2), id="setitem"),
     ],
 )
-def test_reading_adds_vary_cookie_without_setting_it(
-    read: Callable[[SecureCookieSession], object],
+def test_the_session_object_tracks_changes_not_reads_as_flasks(
+    use: Callable[[SecureCookieSession], object],
 ) -> None:
-    session = heron_reads(StandInApp(), heron_writes(StandInApp(), {"a": 1}))
-    assert session.accessed is False
-    read(session)
-    assert (session.accessed, session.modified) == (True, False)
-    response = Response()
-    INTERFACE.save_session(StandInApp(), session, response)
-    assert response.headers["Vary"] == "Cookie"
-    assert "Set-Cookie" not in response.headers
+    # COMPAT(flask): Flask 3.1.3 marks a session accessed when the `session` global is
+    # used (the request context does it), not in the dict: the same here.
+    ours = heron_reads(StandInApp(), heron_writes(StandInApp(), {"a": 1}))
+    theirs = flask.sessions.SecureCookieSession({"a": 1})
+    use(ours)
+    use(theirs)  # type: ignore[arg-type]
+    assert (ours.accessed, ours.modified) == (theirs.accessed, theirs.modified)
+    assert ours.accessed is False
 
 
 def test_a_large_cookie_is_set_with_werkzeugs_warning_like_flask() -> None:
@@ -520,14 +521,14 @@ def test_secure_cookie_session_tracks_writes() -> None:
     session.pop("missing", None)  # nothing removed: no change
     assert session.modified is False
     session["b"] = 2
-    assert (session.modified, session.accessed) == (True, True)
+    assert (session.modified, session.accessed) == (True, False)  # as Flask 3.1.3
     assert repr(session) == "<SecureCookieSession {'a': 1, 'b': 2}>"
 
 
 def test_setdefault_of_a_new_key_modifies() -> None:
     session = SecureCookieSession()
     assert session.setdefault("a", [1]) == [1]
-    assert (session.modified, session.accessed) == (True, True)
+    assert (session.modified, session.accessed) == (True, False)  # as Flask 3.1.3
 
 
 def test_session_interface_reads_the_cookie_settings() -> None:

@@ -58,7 +58,7 @@ from heron.flask.templating import DispatchingJinjaLoader, Environment
 from heron.flask.testing import EnvironBuilder, FlaskClient, FlaskCliRunner
 from heron.flask.wrappers import Request, Response
 from heron.matching import Match
-from heron.types import Receive, Scope, Send
+from heron.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from heron.flask.blueprints import Blueprint
@@ -183,6 +183,7 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         # A subclass may set `secret_key = "..."` as a class attribute (Flask-WTF's tests
         # do): Heron's assignment above must not shadow it.
         self.__dict__.pop("secret_key", None)
+        self._restore_session_interface()
         Scaffold.__init__(
             self,
             import_name,
@@ -236,6 +237,18 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         # Heron's core sets None to say it keeps no session of its own: Flask's stays.
         if value is not None:
             self._session_interface = value
+
+    def _restore_session_interface(self) -> None:
+        # A subclass may set `session_interface = MyInterface()` as a class attribute (it
+        # replaces the property): Heron's core then stores None on the instance.
+        if "session_interface" in self.__dict__ and self.__dict__["session_interface"] is None:
+            del self.__dict__["session_interface"]
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Heron's stack (lifespan, WebSockets, Heron routes), Flask's session kept."""
+        stack = super().build_middleware_stack()
+        self._restore_session_interface()
+        return stack
 
     def _own_sessions(self) -> None:
         # The Flask steps open and save the session; Heron's cookie session stays off.
@@ -306,9 +319,9 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
         else:
             project = os.path.dirname(os.path.abspath(spec.origin))
         prefix = os.path.abspath(sys.prefix)
-        site_packages = os.path.join(prefix, "lib")
-        if project.startswith(site_packages) and "site-packages" in project:
-            return os.path.join(prefix, "var", f"{self.name}-instance")
+        if project == prefix or project.startswith(prefix + os.sep):
+            # Installed (under the interpreter's prefix): no folder of its own to write to.
+            return os.path.join(_install_prefix(project, prefix), "var", f"{self.name}-instance")
         return os.path.join(project, "instance")
 
     def open_instance_resource(
@@ -753,6 +766,19 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
 # The ASGI servers (uvicorn, granian) call an app whose __call__ is a coroutine function
 # with three arguments; Flask's app also answers WSGI's two. Marked so servers see ASGI 3.
 Flask.__call__._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]
+
+
+def _install_prefix(folder: str, prefix: str) -> str:
+    """The installation prefix of a package folder under ``sys.prefix`` (Flask's rule)."""
+    parent, name = os.path.split(folder)
+    if name.lower() != "site-packages":
+        return prefix
+    grandparent, parent_name = os.path.split(parent)
+    if parent_name.lower() == "lib":  # <prefix>/Lib/site-packages (Windows)
+        return grandparent
+    if os.path.basename(grandparent).lower() == "lib":  # <prefix>/lib/pythonX.Y/site-packages
+        return os.path.dirname(grandparent)
+    return parent
 
 
 def _has_handler(logger: logging.Logger) -> bool:

@@ -108,16 +108,15 @@ class SessionMixin(MutableMapping[str, Any]):
 
 
 def _note_write(session: SecureCookieSession) -> None:
-    """The ``CallbackDict`` hook: every write modifies and accesses the session."""
+    """The ``CallbackDict`` hook: every write modifies the session."""
     session.modified = True
-    session.accessed = True
 
 
 class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
     """The session of :class:`SecureCookieSessionInterface`: a dict that tracks its use.
 
-    Writes set :attr:`modified` (the cookie is then written again); reads through
-    ``session[key]``, :meth:`get` and :meth:`setdefault` set :attr:`accessed`. Changes
+    Writes set :attr:`modified` (the cookie is then written again); any use of the ``session`` global sets :attr:`accessed` (``RequestContext.session``,
+    as Flask 3.1.3: reading ``permanent`` while saving does not). Changes
     *inside* a stored value (appending to a list in the session) are not seen: set
     ``session.modified = True`` after them.
 
@@ -132,20 +131,6 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
         self, initial: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
     ) -> None:
         super().__init__(initial, _note_write)
-
-    def __getitem__(self, key: str) -> Any:
-        self.accessed = True
-        return super().__getitem__(key)
-
-    @override
-    def get(self, key: str, default: Any = None, /) -> Any:
-        self.accessed = True
-        return super().get(key, default)
-
-    @override
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        self.accessed = True
-        return super().setdefault(key, default)
 
 
 class NullSession(SecureCookieSession):

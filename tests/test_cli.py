@@ -611,3 +611,23 @@ def test_a_heron_flask_apps_plain_click_commands_run_in_its_app_context(tmp_path
     done = run_heron(tmp_path, "--app", "flaskish", "init-db")
     assert done.returncode == 0, done.stderr
     assert done.stdout == "Initialized flaskish with sqlite.\n"
+
+
+def test_routes_of_a_heron_flask_app_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "flaskish_routes.py").write_text(
+        FLASK_COMMAND_APP + "\n\napp = create_app()\n\n"
+        "@app.route('/posts/<int:post_id>', methods=['GET', 'POST'])\n"
+        "def post(post_id):\n    return str(post_id)\n\n"
+        "app.add_url_rule('/later', endpoint='later')\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = CliRunner().invoke(cli, ["routes", "flaskish_routes"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines()[2:]]
+    assert ["GET,POST", "/posts/<int:post_id>", "post", "flaskish_routes.post"] in rows
+    assert ["GET", "/later", "later"] in rows  # a rule without a view yet
+    done = CliRunner().invoke(cli, ["--app", "flaskish_routes", "init-db"])
+    assert done.exit_code == 0, done.output
+    assert done.output == "Initialized flaskish_routes with sqlite.\n"

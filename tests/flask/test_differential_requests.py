@@ -18,7 +18,6 @@ from flask_differential import (
     HTML,
     MODULES,
     FlaskModule,
-    heron_bug,
     seen,
 )
 
@@ -515,7 +514,6 @@ def test_form_key_missing_shows_key_in_debug(fl: FlaskModule) -> None:
     assert error.value.args == ("missing",)
 
 
-@heron_bug("request.files[key] in debug on a non-multipart body raises no DebugFilesKeyError")
 def test_debug_files_key_error(fl: FlaskModule) -> None:
     app = fl.Flask(__name__)
     app.debug = True

@@ -14,7 +14,7 @@ from typing import Any, cast
 import pytest
 from jinja2 import TemplateNotFound
 
-from flask_differential import MODULES, FlaskModule, Scaffold, heron_bug
+from flask_differential import MODULES, FlaskModule, Scaffold
 
 
 @pytest.fixture(params=MODULES)
@@ -208,7 +208,6 @@ def test_jinja_env_options(fl: FlaskModule) -> None:
     ]
 
 
-@heron_bug("EXPLAIN_TEMPLATE_LOADING logs nothing ('Locating template ...' in Flask)")
 def test_explain_template_loading(
     fl: FlaskModule, templates: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -51,6 +51,7 @@ from heron.flask.ctx import AppContext, RequestContext, _AppCtxGlobals
 from heron.flask.globals import _cv_app, _cv_request, g, request, session
 from heron.flask.helpers import get_debug_flag, get_flashed_messages
 from heron.flask.json.provider import DefaultJSONProvider, JSONProvider
+from heron.flask.logging import create_logger
 from heron.flask.scaffold import Scaffold, _endpoint_from_view_func, setupmethod
 from heron.flask.sessions import SecureCookieSessionInterface, SessionInterface
 from heron.flask.steps import RequestSteps
@@ -277,17 +278,8 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
 
     @cached_property
     def logger(self) -> logging.Logger:  # type: ignore[override]
-        """The ``logging`` logger named after the app (DEBUG level in debug mode)."""
-        logger = logging.getLogger(self.name)
-        if self.debug and not logger.level:
-            logger.setLevel(logging.DEBUG)
-        if not _has_handler(logger):
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(
-                logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
-            )
-            logger.addHandler(handler)
-        return logger
+        """The app's ``logging`` logger (:func:`heron.flask.logging.create_logger`)."""
+        return create_logger(self)
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """The app's config: Flask's defaults, ``DEBUG`` from ``FLASK_DEBUG``."""
@@ -312,9 +304,12 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
             spec = importlib.util.find_spec(top)
         except (ImportError, ValueError):  # __main__ run as a script has no spec
             spec = None
-        if spec is None or spec.origin in (None, "built-in", "frozen"):
+        locations = list(spec.submodule_search_locations or ()) if spec is not None else []
+        if spec is not None and spec.origin in (None, "namespace") and locations:
+            project = _namespace_project(self.import_name, locations)
+        elif spec is None or spec.origin in (None, "built-in", "frozen"):
             project = os.getcwd()
-        elif spec.submodule_search_locations:  # a package: its parent folder
+        elif locations:  # a package: its parent folder
             project = os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
         else:
             project = os.path.dirname(os.path.abspath(spec.origin))
@@ -781,13 +776,14 @@ def _install_prefix(folder: str, prefix: str) -> str:
     return parent
 
 
-def _has_handler(logger: logging.Logger) -> bool:
-    current: logging.Logger | None = logger
-    level = logger.getEffectiveLevel()
-    while current is not None:
-        if any(handler.level <= level for handler in current.handlers):
-            return True
-        if not current.propagate:
-            break
-        current = current.parent
-    return False
+def _namespace_project(import_name: str, locations: list[str]) -> str:
+    """The project of a module in a namespace package: the parent of the folder holding it."""
+    try:
+        spec = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        spec = None
+    where = spec.origin if spec is not None else None
+    for location in locations:
+        if where and os.path.abspath(where).startswith(os.path.join(os.path.abspath(location), "")):
+            return os.path.dirname(location)
+    return os.path.dirname(locations[0])

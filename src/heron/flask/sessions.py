@@ -115,10 +115,11 @@ def _note_write(session: SecureCookieSession) -> None:
 class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
     """The session of :class:`SecureCookieSessionInterface`: a dict that tracks its use.
 
-    Writes set :attr:`modified` (the cookie is then written again); any use of the ``session`` global sets :attr:`accessed` (``RequestContext.session``,
-    as Flask 3.1.3: reading ``permanent`` while saving does not). Changes
-    *inside* a stored value (appending to a list in the session) are not seen: set
-    ``session.modified = True`` after them.
+    Writes set :attr:`modified` (the cookie is then written again); any use of the
+    ``session`` global sets :attr:`accessed` (``RequestContext.session``, as Flask 3.1.3:
+    reading ``permanent`` while saving does not). Changes *inside* a stored value
+    (appending to a list in the session) are not seen: set ``session.modified = True``
+    after them.
 
     Args:
         initial: The data loaded from the cookie.

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest, BadRequestKeyError, HTTPException, InternalServerError
-from werkzeug.routing import RoutingException
+from werkzeug.routing import RequestRedirect, RoutingException
 from werkzeug.wrappers import Response as BaseResponse
 
+from heron.flask.debughelpers import FormDataRoutingRedirect
 from heron.flask.globals import _cv_app, _cv_request, request, request_ctx
 from heron.flask.signals import (
     appcontext_tearing_down,
@@ -156,9 +157,21 @@ class RequestSteps:
         return self.ensure_sync(self.view_functions[rule.endpoint])(**view_args)
 
     def raise_routing_exception(self, request: Request) -> Any:
-        """Raise the request's routing error (404, 405, or a redirect to the slash URL)."""
-        assert request.routing_exception is not None
-        raise request.routing_exception
+        """Raise the request's routing error (404, 405, or a redirect to the slash URL).
+
+        In debug mode, a redirect that would make the browser drop the body (a 301 or 302
+        of a ``POST``) raises :class:`~heron.flask.debughelpers.FormDataRoutingRedirect`.
+        """
+        error = request.routing_exception
+        assert error is not None
+        if (
+            self.debug
+            and isinstance(error, RequestRedirect)
+            and error.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+        ):
+            raise FormDataRoutingRedirect(request)
+        raise error
 
     def make_default_options_response(self) -> Response:
         """The automatic ``OPTIONS`` answer: an empty response listing the allowed methods."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import BaseLoader, Environment as BaseEnvironment, Template, TemplateNotFound
 
+from heron.flask.debughelpers import explain_template_loading_attempts
 from heron.flask.globals import _cv_request, current_app
 from heron.flask.helpers import stream_with_context
 from heron.flask.signals import before_render_template, template_rendered
@@ -30,6 +31,10 @@ __all__ = [
     "stream_template",
     "stream_template_string",
 ]
+
+
+#: What a Jinja loader's ``get_source`` returns: the source, its file, its up-to-date check.
+_Source = tuple[str, str | None, Callable[[], bool] | None]
 
 
 class Environment(BaseEnvironment):
@@ -65,12 +70,33 @@ class DispatchingJinjaLoader(BaseLoader):
         Raises:
             TemplateNotFound: No folder has it.
         """
+        if self.app.config["EXPLAIN_TEMPLATE_LOADING"]:
+            return self._get_source_explained(environment, template)
         for _owner, loader in self._loaders():
             try:
                 return loader.get_source(environment, template)
             except TemplateNotFound:
                 continue
         raise TemplateNotFound(template)
+
+    def _get_source_explained(
+        self, environment: BaseEnvironment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        """Every folder asked (not only up to the first match), then the attempts logged."""
+        attempts: list[tuple[BaseLoader, Scaffold, _Source | None]] = []
+        first: _Source | None = None
+        for owner, loader in self._loaders():
+            try:
+                source: _Source | None = loader.get_source(environment, template)
+            except TemplateNotFound:
+                source = None
+            if first is None:
+                first = source
+            attempts.append((loader, owner, source))
+        explain_template_loading_attempts(self.app, template, attempts)
+        if first is None:
+            raise TemplateNotFound(template)
+        return first
 
     def _loaders(self) -> Iterator[tuple[Scaffold, BaseLoader]]:
         if self.app.jinja_loader is not None:

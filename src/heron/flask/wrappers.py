@@ -17,6 +17,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Request as _Request, Response as _Response
 
 from heron.flask import json
+from heron.flask.debughelpers import attach_enctype_error_multidict
 from heron.flask.globals import _find_app
 
 if TYPE_CHECKING:
@@ -100,6 +101,22 @@ class Request(_Request):
             return []
         parts = name.split(".")
         return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+    def _load_form_data(self) -> None:
+        """Parse the form, then in debug mode explain ``files[key]`` of a form without files.
+
+        A form sent without ``enctype="multipart/form-data"`` has the file's name as a
+        text field: :class:`heron.flask.debughelpers.DebugFilesKeyError` says so.
+        """
+        super()._load_form_data()
+        app = _find_app()
+        if (
+            app is not None
+            and app.debug
+            and self.mimetype != "multipart/form-data"
+            and not self.files
+        ):
+            attach_enctype_error_multidict(self)
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """The body parsed as JSON (Werkzeug's), with deep nesting refused as bad JSON.

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from asgi_calls import HOST, http_scope, record
 from heron import APIRouter
-from heron.flask import Flask, request, session, stream_with_context
+from heron.flask import Flask, request, session, stream_with_context, url_for
 from heron.flask.asgi import BodyStream, environ_of
+from heron.types import Message, Receive
 from servers import serve
 
 pytestmark = pytest.mark.anyio
@@ -273,3 +278,298 @@ def test_deeply_nested_json_with_silent_is_none() -> None:
     app = make_app()
     with app.test_request_context("/", data="[" * 100_000, content_type="application/json"):
         assert request.get_json(silent=True) is None
+
+
+# ---------------------------------------------------------------- WSGI edges over ASGI
+
+
+def raw_body(messages: list[Message]) -> bytes:
+    """The body of the ``http.response.body`` messages an app sent."""
+    return b"".join(m.get("body", b"") for m in messages if m["type"] == "http.response.body")
+
+
+def status_of(messages: list[Message]) -> int:
+    start = next(m for m in messages if m["type"] == "http.response.start")
+    return int(start["status"])
+
+
+async def test_a_middleware_streaming_its_own_body() -> None:
+    app = make_app()
+    inner = app.wsgi_app
+
+    def shouting(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        # A generator: start_response runs at its first iteration, not when it is called.
+        for chunk in inner(environ, start_response):
+            yield chunk.upper()
+
+    app.wsgi_app = shouting  # type: ignore[method-assign]
+    async with client(app) as c:
+        streamed = await c.get("/stream")
+        buffered = await c.get("/?q=x")
+    assert (streamed.status_code, streamed.text) == (200, "PATH=/STREAM;")
+    assert buffered.text == '{"ARGS":{"Q":"X"},"USER":NULL}\n'
+
+
+async def test_a_wsgi_app_writing_through_start_response() -> None:
+    app = make_app()
+
+    def writer(environ: dict[str, Any], start_response: Any) -> Iterator[bytes]:
+        write = start_response("201 Created", [("Content-Type", "text/plain")])
+        write(b"written ")
+        yield b"then "
+        yield b"yielded"
+
+    app.wsgi_app = writer  # type: ignore[method-assign]
+    async with client(app) as c:
+        response = await c.get("/")
+    assert (response.status_code, response.text) == (201, "written then yielded")
+    assert response.headers["content-type"] == "text/plain"
+
+
+async def test_a_wsgi_app_returning_a_list() -> None:
+    app = make_app()
+
+    def listing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"<")
+        return [b"a", b"b"]
+
+    app.wsgi_app = listing  # type: ignore[method-assign]
+    async with client(app) as c:
+        response = await c.get("/")
+    assert response.text == "<ab"
+
+
+async def test_an_empty_streamed_body_and_empty_chunks() -> None:
+    app = make_app()
+    closed: list[str] = []
+
+    @app.route("/empty")
+    def empty() -> Any:
+        def nothing() -> Iterator[bytes]:
+            try:
+                yield from ()
+            finally:
+                closed.append("empty")
+
+        return app.response_class(nothing(), mimetype="text/plain")
+
+    @app.route("/gaps")
+    def gaps() -> Any:
+        return app.response_class(iter([b"", b"a", b"", b"b", b""]), mimetype="text/plain")
+
+    messages = await record(app, http_scope("/empty"))
+    assert (status_of(messages), raw_body(messages)) == (200, b"")
+    assert closed == ["empty"]
+    # After the first (sent with the headers), empty chunks are not sent as messages.
+    gaps_messages = await record(app, http_scope("/gaps"))
+    assert raw_body(gaps_messages) == b"ab"
+    assert [m.get("body") for m in gaps_messages[1:]] == [b"", b"a", b"b", b""]
+
+
+async def test_a_streamed_body_that_fails_midway() -> None:
+    app = make_app()
+    closed: list[str] = []
+
+    @app.route("/fails")
+    def fails() -> Any:
+        def generate() -> Iterator[str]:
+            try:
+                yield "first;"
+                yield "second;"
+                raise RuntimeError("midway")
+            finally:
+                closed.append("closed")
+
+        return generate()
+
+    sent: list[Message] = []
+    with pytest.raises(RuntimeError, match="midway"):
+        await record(app, http_scope("/fails"), sent=sent)
+    # The status went out with the first chunk; the body stops where the error was.
+    assert status_of(sent) == 200
+    assert raw_body(sent) == b"first;second;"
+    assert sent[-1].get("more_body") is True
+    assert closed == ["closed"]
+
+
+async def test_start_response_again_with_an_error_after_headers() -> None:
+    app = make_app()
+
+    def failing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        try:
+            raise ValueError("after the headers")
+        except ValueError:
+            start_response("500 Internal Server Error", [], sys.exc_info())
+        return [b"unreachable"]  # pragma: no cover - start_response raised
+
+    app.wsgi_app = failing  # type: ignore[method-assign]
+    sent: list[Message] = []
+    with pytest.raises(ValueError, match="after the headers"):
+        await record(app, http_scope("/"), sent=sent)
+    assert (status_of(sent), raw_body(sent)) == (500, b"Internal Server Error")
+
+
+async def test_start_response_with_exc_info_first_is_an_error_page() -> None:
+    app = make_app()
+
+    def error_page(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        try:
+            raise ValueError("before any headers")
+        except ValueError:
+            start_response("503 Service Unavailable", [("Retry-After", "5")], sys.exc_info())
+        return [b"later"]
+
+    app.wsgi_app = error_page  # type: ignore[method-assign]
+    messages = await record(app, http_scope("/"))
+    assert (status_of(messages), raw_body(messages)) == (503, b"later")
+
+
+# ---------------------------------------------------------------- the request body
+
+
+async def test_the_body_read_as_a_stream() -> None:
+    app = make_app()
+
+    @app.route("/lines", methods=["POST"])
+    def lines() -> Any:
+        stream: Any = request.stream
+        first = stream.readline()
+        buffer = bytearray(4)
+        size = stream.readinto(buffer)
+        return {
+            "readable": stream.readable(),
+            "first": first.decode(),
+            "four": bytes(buffer[:size]).decode(),
+            "rest": stream.read().decode(),
+        }
+
+    # No Content-Length: nothing is read before the view asks.
+    scope = http_scope("/lines", "POST", headers=[HOST, (b"transfer-encoding", b"chunked")])
+    messages = await record(app, scope, b"line one\nabcdefg")
+    assert json.loads(raw_body(messages)) == {
+        "readable": True,
+        "first": "line one\n",
+        "four": "abcd",
+        "rest": "efg",
+    }
+
+
+def disconnecting_receive() -> Receive:
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+@pytest.mark.parametrize("length", [None, b"10"], ids=["read-by-the-view", "prefetched"])
+async def test_a_client_gone_while_the_body_is_read_is_a_400(length: bytes | None) -> None:
+    app = make_app()
+    headers = [HOST, (b"content-type", b"application/x-www-form-urlencoded")]
+    if length is not None:
+        headers.append((b"content-length", length))
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(http_scope("/", "POST", headers=headers), disconnecting_receive(), send)
+    assert status_of(sent) == 400
+    assert b"Bad Request" in raw_body(sent)
+
+
+async def test_a_client_gone_before_an_unread_body_is_no_error() -> None:
+    app = make_app()
+    headers = [HOST, (b"content-length", b"10")]
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(http_scope("/", "GET", headers=headers), disconnecting_receive(), send)
+    assert status_of(sent) == 200
+
+
+async def test_a_body_slower_than_body_read_timeout_is_a_408() -> None:
+    app = make_app()
+    app.body_read_timeout = 0.05
+    sent: list[Message] = []
+    arrived = anyio.Event()
+
+    async def receive() -> Message:
+        await arrived.wait()  # never set: the body does not arrive in time
+        return {"type": "http.request", "body": b""}  # pragma: no cover - never set
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    headers = [HOST, (b"content-type", b"application/x-www-form-urlencoded")]
+    with anyio.fail_after(5):
+        await app(http_scope("/", "POST", headers=headers), receive, send)
+    assert status_of(sent) == 408
+    assert b"Request Timeout" in raw_body(sent)
+
+
+# ---------------------------------------------------------------- the environ
+
+
+async def test_a_root_path_is_the_script_name() -> None:
+    app = make_app()
+
+    @app.route("/where")
+    def where() -> dict[str, str]:
+        return {"root": request.script_root, "path": request.path, "url": url_for("where")}
+
+    messages = await record(app, http_scope("/mounted/where", root_path="/mounted"))
+    assert json.loads(raw_body(messages)) == {
+        "root": "/mounted",
+        "path": "/where",
+        "url": "/mounted/where",
+    }
+
+
+async def test_a_scope_without_a_client() -> None:
+    app = make_app()
+
+    @app.route("/who")
+    def who() -> dict[str, Any]:
+        return {"addr": request.remote_addr, "port": request.environ.get("REMOTE_PORT")}
+
+    messages = await record(app, http_scope("/who", client=None))
+    assert json.loads(raw_body(messages)) == {"addr": None, "port": None}
+
+
+# ---------------------------------------------------------------- Flask rules and Heron routes
+
+
+async def test_flask_rules_answer_their_redirects_and_405s_beside_heron_routes() -> None:
+    app = make_app()
+
+    @app.route("/items/")
+    def items() -> str:
+        return "items"
+
+    router = APIRouter()
+
+    @router.get("/api/ping")
+    async def ping() -> dict[str, str]:
+        return {"ping": "pong"}
+
+    @router.get("/api/other")
+    async def other() -> dict[str, str]:  # pragma: no cover - never requested
+        return {}
+
+    app.include_router(router)
+    async with client(app) as c:
+        redirect = await c.get("/items")
+        not_allowed = await c.post("/items/")
+        missing = await c.get("/nowhere")
+        pong = await c.get("/api/ping")
+    # Werkzeug's slash redirect and 405, Flask's 404 page: the Flask side answered.
+    assert (redirect.status_code, redirect.headers["location"]) == (308, "http://testserver/items/")
+    assert not_allowed.status_code == 405
+    assert "GET" in not_allowed.headers["allow"]
+    assert missing.status_code == 404
+    assert "<title>404 Not Found</title>" in missing.text
+    assert pong.json() == {"ping": "pong"}

@@ -217,7 +217,7 @@ class _Started:
         return self.written.append
 
 
-def _run_app(app: Flask, environ: dict[str, Any]) -> tuple[_Started, bytes, Iterator[bytes] | None]:
+def _run_app(app: Flask, environ: dict[str, Any]) -> tuple[_Started, bytes, _Chunks | None]:
     """In the worker thread: the app's answer, its body joined unless it streams."""
     started = _Started()
     iterable = app.wsgi_app(environ, started)
@@ -250,12 +250,6 @@ class _Chunks:
     def __init__(self, iterator: Iterator[bytes], iterable: Iterable[bytes]) -> None:
         self.iterator = iterator
         self.iterable = iterable
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self.iterator
-
-    def __next__(self) -> bytes:
-        return next(self.iterator)
 
 
 def _close(iterable: Any) -> None:
@@ -292,12 +286,12 @@ async def serve_http(app: Flask, scope: Scope, receive: Receive, send: Send) -> 
         return
     try:
         await send({"type": "http.response.body", "body": head, "more_body": True})
-        while (chunk := await anyio.to_thread.run_sync(context.run, _next_chunk, rest)) is not None:  # type: ignore[arg-type]
+        while (chunk := await anyio.to_thread.run_sync(context.run, _next_chunk, rest)) is not None:
             if chunk:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     finally:
-        await anyio.to_thread.run_sync(context.run, _close, rest.iterable)  # type: ignore[attr-defined]
+        await anyio.to_thread.run_sync(context.run, _close, rest.iterable)
 
 
 async def _send_500(send: Send) -> None:

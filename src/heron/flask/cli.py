@@ -792,7 +792,11 @@ def run_app(
     # PERF: uvicorn (and uvloop, httptools) load only to serve.
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, **options)
+    try:
+        uvicorn.run(app, host=host, port=port, **options)
+    finally:
+        # COMPAT(flask): once the server stops, the app may be set up again (tests do).
+        app._got_first_request = False
 
 
 _load_dotenv_files = load_dotenv  # run_app's `load_dotenv` argument hides the function

@@ -127,7 +127,7 @@ class AppContext:
             active = _cv_app.get()
             _cv_app.reset(self._tokens.pop())
         if active is not self:
-            raise AssertionError(f"Popped the wrong app context ({active!r} instead of {self!r})")
+            raise AssertionError(f"Popped wrong app context. ({active!r} instead of {self!r})")
         appcontext_popped.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def __enter__(self) -> AppContext:
@@ -181,20 +181,20 @@ class RequestContext:
         self._tokens: list[tuple[Token[RequestContext], AppContext | None]] = []
 
     @property
-    def session(self) -> SessionMixin | None:
+    def session(self) -> SessionMixin:
         """The request's session; using it marks it accessed (``Vary: Cookie``).
 
         SECURITY(GHSA-68rp-wp8r-4726): as Flask 3.1.3, any use of the ``session`` global
         (``"k" in session``, ``len(session)``…) marks it, not only reads of a key: a page
         that depends on the session must not be cached for every user.
-        """
-        if self._session is not None:
-            self._session.accessed = True
-        return self._session
 
-    @session.setter
-    def session(self, value: SessionMixin | None) -> None:
-        self._session = value
+        Raises:
+            AssertionError: The context was not pushed yet (the session is opened then).
+        """
+        # COMPAT(flask): its message.
+        assert self._session is not None, "The session has not yet been opened."
+        self._session.accessed = True
+        return self._session
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session (``copy_current_request_context``)."""
@@ -251,9 +251,7 @@ class RequestContext:
             if app_ctx is not None:
                 app_ctx.pop(exc)
         if active is not self:
-            raise AssertionError(
-                f"Popped the wrong request context ({active!r} instead of {self!r})"
-            )
+            raise AssertionError(f"Popped wrong request context. ({active!r} instead of {self!r})")
 
     def __enter__(self) -> RequestContext:
         self.push()

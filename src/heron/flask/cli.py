@@ -497,12 +497,9 @@ def show_server_banner(debug: bool | None, app_import_path: str | None) -> None:
 
 
 def _attach_debugger(app: Flask, host: str | None = None) -> None:
-    """Werkzeug's debugger around the app's ``wsgi_app``: traceback pages, no console.
-
-    SECURITY: Flask's debugger also runs Python typed into the page (PIN-protected); remote
-    code execution is not a Heron feature, so ``evalex`` stays off: the page shows the
-    traceback with its source, nothing runs.
-    """
+    """Werkzeug's debugger around the app's ``wsgi_app``: traceback pages, no console."""
+    # SECURITY: Flask's runs Python typed into the page (PIN-protected); remote code
+    # execution is not a Heron feature, so evalex stays off: nothing typed runs.
     # PERF: Werkzeug's debugger (its traceback pages) loads when it is used.
     from werkzeug.debug import DebuggedApplication
 

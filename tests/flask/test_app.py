@@ -16,7 +16,7 @@ from typing import Any, cast
 import pytest
 from werkzeug.routing import BuildError
 
-from flask_differential import MODULES, FlaskModule, heron_bug, submodule
+from flask_differential import MODULES, FlaskModule, submodule
 from heron.flask import Flask as HeronFlask
 
 
@@ -157,7 +157,6 @@ def test_a_module_under_sys_prefix_outside_site_packages(
     )
 
 
-@heron_bug("a package in a site-packages outside sys.prefix gets site-packages/instance")
 @pytest.mark.parametrize(
     ("name", "prefix"),
     [("heron_unix_pkg", "user"), ("heron_windows_pkg", "win"), ("heron_flat_pkg", "flat")],
@@ -170,7 +169,6 @@ def test_a_package_installed_outside_sys_prefix(
     assert fl.Flask(name).instance_path == str(installed / prefix / "var" / f"{name}-instance")
 
 
-@heron_bug("a package under a nested prefix inside sys.prefix gets that prefix, not sys.prefix")
 def test_a_package_installed_in_a_nested_prefix_under_sys_prefix(
     fl: FlaskModule, installed: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

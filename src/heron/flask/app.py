@@ -313,10 +313,10 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
             project = os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
         else:
             project = os.path.dirname(os.path.abspath(spec.origin))
-        prefix = os.path.abspath(sys.prefix)
-        if project == prefix or project.startswith(prefix + os.sep):
-            # Installed (under the interpreter's prefix): no folder of its own to write to.
-            return os.path.join(_install_prefix(project, prefix), "var", f"{self.name}-instance")
+        prefix = _install_prefix(project)
+        if prefix is not None:
+            # Installed: no folder of its own to write to.
+            return os.path.join(prefix, "var", f"{self.name}-instance")
         return os.path.join(project, "instance")
 
     def open_instance_resource(
@@ -763,11 +763,18 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
 Flask.__call__._is_coroutine = asyncio.coroutines._is_coroutine  # type: ignore[attr-defined]
 
 
-def _install_prefix(folder: str, prefix: str) -> str:
-    """The installation prefix of a package folder under ``sys.prefix`` (Flask's rule)."""
+def _install_prefix(folder: str) -> str | None:
+    """The installation prefix of a package's folder, None when it is not installed.
+
+    Flask's rule: under ``sys.prefix``, that prefix; in another ``site-packages``
+    (``<prefix>/lib/pythonX.Y/site-packages``, ``<prefix>/Lib/site-packages``), its prefix.
+    """
+    prefix = os.path.abspath(sys.prefix)
+    if folder == prefix or folder.startswith(prefix.rstrip(os.sep) + os.sep):
+        return prefix
     parent, name = os.path.split(folder)
     if name.lower() != "site-packages":
-        return prefix
+        return None
     grandparent, parent_name = os.path.split(parent)
     if parent_name.lower() == "lib":  # <prefix>/Lib/site-packages (Windows)
         return grandparent

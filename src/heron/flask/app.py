@@ -531,18 +531,7 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
                 request.trusted_hosts = trusted
             # Validate the host against TRUSTED_HOSTS now, before anything reads it.
             request.host  # noqa: B018
-            subdomain = None
-            server_name = self.config["SERVER_NAME"]
-            if self.url_map.host_matching:
-                server_name = None
-            elif not self.subdomain_matching:
-                # COMPAT(flask): SERVER_NAME does not restrict which hosts are served.
-                # COMPAT(flask): "" (no subdomain), so a request for another host is still
-                # matched while URLs are built with SERVER_NAME.
-                subdomain = self.url_map.default_subdomain or ""
-            return self.url_map.bind_to_environ(
-                request.environ, server_name=server_name, subdomain=subdomain
-            )
+            return self._bind(request.environ)
         if self.config["SERVER_NAME"] is not None:
             return self.url_map.bind(
                 self.config["SERVER_NAME"],
@@ -550,6 +539,17 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
                 url_scheme=self.config["PREFERRED_URL_SCHEME"],
             )
         return None
+
+    def _bind(self, environ: dict[str, Any]) -> MapAdapter:
+        """The URL map bound to a request's environ (its host, subdomain and root path)."""
+        if self.url_map.host_matching:
+            return self.url_map.bind_to_environ(environ)
+        # COMPAT(flask): with subdomain matching off, "" (no subdomain): a request for
+        # another host than SERVER_NAME is still matched, and URLs are built with it.
+        subdomain = None if self.subdomain_matching else self.url_map.default_subdomain or ""
+        return self.url_map.bind_to_environ(
+            environ, server_name=self.config["SERVER_NAME"], subdomain=subdomain
+        )
 
     def url_for(
         self,
@@ -707,31 +707,26 @@ class Flask(RequestSteps, Scaffold, Heron):  # type: ignore[misc]
 
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self
-        if scope["type"] == "http" and (
+        if scope["type"] == "http":
+            environ = asgi.environ_of(scope, None)
             # Flask rules first; a Heron route (an APIRouter, a mount) takes what they leave.
-            not self.router.routes
-            or self._flask_rule_matches(scope)
-            or not self._heron_route_matches(scope)
-        ):
-            await asgi.serve_http(self, scope, receive, send)
-            return
+            if (
+                not self.router.routes
+                or self._flask_rule_matches(environ)
+                or not self._heron_route_matches(scope)
+            ):
+                await asgi.serve_http(self, scope, receive, send, environ)
+                return
         # WebSockets, lifespan and Heron-style routes: Heron's own path.
         stack = self.middleware_stack
         if stack is None:
             stack = self.middleware_stack = self.build_middleware_stack()
         await stack(scope, receive, send)
 
-    def _flask_rule_matches(self, scope: Scope) -> bool:
-        """Whether a Flask rule takes ``scope``'s path (a 405 or a slash redirect counts)."""
-        environ = asgi.environ_of(scope, None)
-        subdomain = None if self.subdomain_matching else self.url_map.default_subdomain or ""
-        adapter = self.url_map.bind_to_environ(
-            environ,
-            server_name=None if self.url_map.host_matching else self.config["SERVER_NAME"],
-            subdomain=None if self.url_map.host_matching else subdomain,
-        )
+    def _flask_rule_matches(self, environ: dict[str, Any]) -> bool:
+        """Whether a Flask rule takes the request's path (a 405 or a slash redirect counts)."""
         try:
-            adapter.match()
+            self._bind(environ).match()
         except NotFound:
             return False
         except HTTPException:  # MethodNotAllowed, RequestRedirect: the rule's answer

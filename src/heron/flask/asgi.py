@@ -262,10 +262,20 @@ def _next_chunk(chunks: _Chunks) -> bytes | None:
     return next(chunks.iterator, None)
 
 
-async def serve_http(app: Flask, scope: Scope, receive: Receive, send: Send) -> None:
-    """Answer one HTTP request through the app's Flask steps in a worker thread."""
+async def serve_http(
+    app: Flask,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    environ: dict[str, Any],
+) -> None:
+    """Answer one HTTP request through the app's Flask steps in a worker thread.
+
+    ``environ`` is the request's (:func:`environ_of`, made by the app to match its rules);
+    its body stream is set here.
+    """
     body = BodyStream(receive, scope, app.max_body_size)
-    environ = environ_of(scope, body)
+    environ["wsgi.input"] = body
     length = environ.get("CONTENT_LENGTH")
     if length and length.isdigit() and 0 < int(length) <= _PREFETCH_LIMIT:
         await body.prefetch()
